@@ -1,0 +1,1 @@
+"""Leftbook: an anonymous imageboard published as a Tor v3 onion service."""
