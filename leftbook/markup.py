@@ -63,9 +63,7 @@ class _Lookups:
         return bool(self._ask((slug, None), lambda: self._board_exists(slug)))
 
 
-def render(
-    body: str, board: str, find_thread: FindThread, board_exists: BoardExists
-) -> Rendered:
+def render(body: str, board: str, find_thread: FindThread, board_exists: BoardExists) -> Rendered:
     """Render a post body (line endings already `\\n`) posted on `board` to HTML."""
     lookups = _Lookups(find_thread, board_exists)
     quotes: dict[int, None] = {}
