@@ -1,0 +1,56 @@
+"""The `leftbook` command: a Flask CLI group around the app factory."""
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from leftbook import create_app
+from leftbook.security import LOOPBACK_HOSTS
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """Leftbook, an anonymous imageboard published as a Tor v3 onion service."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--onion/--no-onion", default=True, show_default=True,
+              help="Publish as an onion service (LEFTBOOK_TOR says how).")
+@click.option("--i-know-this-bypasses-tor", "force_public", is_flag=True,
+              help="Allow listening on a non-loopback address.")
+@with_appcontext
+def serve(host: str, port: int, threads: int, onion: bool, force_public: bool) -> None:
+    """Serve the site on loopback with waitress."""
+    from leftbook.server import serve as run_server
+
+    if host not in LOOPBACK_HOSTS and not force_public:
+        raise click.UsageError(
+            f"refusing to listen on {host}: the site must only be reached through Tor. "
+            "Pass --i-know-this-bypasses-tor to force it."
+        )
+    onion = onion and current_app.config["LEFTBOOK_TOR"] != "off"
+    run_server(current_app._get_current_object(), host=host, port=port, threads=threads,
+               onion=onion)
+
+
+@main.group()
+def onion() -> None:
+    """The onion service."""
+
+
+@onion.command("address")
+@with_appcontext
+def onion_address() -> None:
+    """Print the onion address (from the stored key) without starting anything."""
+    from pathlib import Path
+
+    from leftbook.publishing import onion_address as read_address
+
+    address = read_address(Path(current_app.config["LEFTBOOK_DATA_DIR"]))
+    if address is None:
+        raise click.ClickException("no onion key yet: `leftbook serve` makes one on first start.")
+    click.echo(address)

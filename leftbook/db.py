@@ -1,0 +1,64 @@
+"""The database behind a proxy, opened from `LEFTBOOK_DATABASE_URL`, one connection per request."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, request
+from peewee import Database, DatabaseProxy, Model, SqliteDatabase
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "secure_delete": "on",
+    "foreign_keys": 1,
+    "auto_vacuum": "incremental",
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
+BUSY_TIMEOUT_SECONDS = 10
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def open_database(url: str) -> Database:
+    """Open (but do not connect) the database an URL names, SQLite with its safety pragmas."""
+    if url.startswith("sqlite"):
+        return connect(url, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
+    return connect(url)
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
+    lock = {"lock_type": "IMMEDIATE"} if is_sqlite() else {}
+    with database.atomic(**lock):
+        yield
+
+
+def init_app(app: Flask) -> None:
+    """Bind the proxy to the configured database, create the schema, and wire per-request use."""
+    from leftbook import models
+
+    database.initialize(open_database(app.config["LEFTBOOK_DATABASE_URL"]))
+    with database.connection_context():
+        models.create_schema()
+
+    @app.before_request
+    def _connect() -> None:
+        if request.endpoint != "static":
+            database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        if not database.is_closed():
+            database.close()

@@ -1,0 +1,195 @@
+"""Creating posts: the one domain function that views, the CLI, benchmarks and tests share."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import IntegrityError
+
+from leftbook import clock, identity, markup, media, removal, tripcode
+from leftbook.boardconf import Board
+from leftbook.db import write_transaction
+from leftbook.models import Backlink, BoardState, File, Post, Thread
+
+UNWANTED_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+MAX_LINES = 200
+MAX_FILENAME = 255
+
+
+class PostError(Exception):
+    """A post refused for a reason the poster can fix or should know; nothing was stored."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class PostInput:
+    """What a poster submitted, already decoded from the form (no request objects)."""
+
+    thread_no: int | None = None
+    name: str = ""
+    options: str = ""
+    subject: str = ""
+    body: str = ""
+    password: str = ""
+    spoiler: bool = False
+    file_data: bytes | None = None
+    filename: str | None = None
+    poster_token: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteSecrets:
+    tripcode_secret: bytes
+    files_dir: Path
+    keep_filenames: bool = False
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings, drop control and direction-override characters, trim."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = UNWANTED_CHARACTERS.sub("", text.replace("\t", "    "))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def _check_text(board: Board, data: PostInput) -> tuple[str, str]:
+    body = clean_text(data.body)
+    subject = clean_text(data.subject).replace("\n", " ")
+    if len(body) > board.max_body:
+        raise PostError(
+            f"Your comment is too long ({len(body)} characters; at most {board.max_body})."
+        )
+    if body.count("\n") >= MAX_LINES:
+        raise PostError(f"Your comment has too many lines (at most {MAX_LINES}).")
+    if len(subject) > board.max_subject:
+        raise PostError(f"The subject is too long (at most {board.max_subject} characters).")
+    if data.thread_no is None and not body:
+        raise PostError("A new thread needs a comment.")
+    if not body and not data.file_data:
+        raise PostError("Your post is empty: write a comment or attach a file.")
+    return subject, body
+
+
+def _check_file_policy(board: Board, data: PostInput) -> None:
+    policy = board.thread_file if data.thread_no is None else board.reply_file
+    if data.file_data and policy == "none":
+        raise PostError("This board does not take files here.")
+    if not data.file_data and policy == "required":
+        raise PostError("A new thread on this board needs a file.")
+
+
+def _file_limits(board: Board) -> media.FileLimits:
+    return media.FileLimits(max_bytes=board.max_file_bytes, max_pixels=board.max_pixels,
+                            max_frames=board.max_frames, thumb_size=board.thumb_size)
+
+
+def _find_thread(board: str, no: int) -> int | None:
+    return (
+        Post.select(Post.thread_no).where(Post.board == board, Post.no == no).scalar()
+    )
+
+
+def _allocate_number(board: str) -> int:
+    """Next post number of `board`; the UPDATE takes the row's write lock, so no two get one."""
+    BoardState.insert(slug=board).on_conflict_ignore().execute()
+    BoardState.update(
+        last_no=BoardState.last_no + 1, version=BoardState.version + 1
+    ).where(BoardState.slug == board).execute()
+    return BoardState.select(BoardState.last_no).where(BoardState.slug == board).scalar()
+
+
+def _open_thread(board: Board, thread_no: int) -> Thread:
+    thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == thread_no)
+    if thread is None:
+        raise PostError("That thread does not exist (it may have been pruned).", 404)
+    if thread.locked:
+        raise PostError("This thread is locked: it takes no more replies.", 403)
+    if thread.replies >= board.max_replies:
+        raise PostError("This thread has reached its reply limit.", 403)
+    return thread
+
+
+def _file_row(image: media.ProcessedImage, now: int) -> File:
+    row = File.get_or_none(File.tim == image.tim)
+    if row is None:
+        row = File.create(
+            tim=image.tim, ext=image.ext, thumb_ext=image.thumb_ext, w=image.w, h=image.h,
+            tn_w=image.tn_w, tn_h=image.tn_h, fsize=image.fsize, md5=image.md5,
+            phash=image.phash, created=now,
+        )
+    return row
+
+
+def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None],
+            rendered: markup.Rendered, image: media.ProcessedImage | None,
+            site: SiteSecrets) -> tuple[int, int, list]:
+    name, trip, subject, body = text
+    now = clock.now()
+    sage = "sage" in data.options.lower().split()
+    thread = _open_thread(board, data.thread_no) if data.thread_no is not None else None
+    no = _allocate_number(board.slug)
+    if thread is None:
+        thread = Thread.create(board=board.slug, no=no, salt=identity.new_thread_salt(),
+                               created=now, bumped=now, last_modified=now)
+    poster_id = (
+        identity.thread_poster_id(thread.salt, data.poster_token)
+        if board.ids and data.poster_token else None
+    )
+    post = Post.create(
+        board=board.slug, no=no, thread=thread.id, thread_no=thread.no, time=now,
+        name=name, trip=trip, poster_id=poster_id, subject=subject or None, body=body,
+        html=rendered.html, sage=sage,
+        password_hash=identity.hash_password(data.password) if data.password else None,
+        file=_file_row(image, now) if image else None,
+        filename=data.filename[:MAX_FILENAME] if site.keep_filenames and data.filename else None,
+        spoiler=bool(image) and data.spoiler,
+    )
+    targets = Post.select(Post.id).where(Post.board == board.slug, Post.no.in_(rendered.quotes))
+    Backlink.insert_many([(post.id, t.id) for t in targets],
+                         fields=[Backlink.source, Backlink.target]).execute()
+    if data.thread_no is not None:
+        bump = not sage and thread.replies < board.bump_limit
+        Thread.update(
+            replies=Thread.replies + 1, images=Thread.images + (1 if image else 0),
+            last_modified=now, bumped=now if bump else thread.bumped,
+        ).where(Thread.id == thread.id).execute()
+        return thread.no, no, []
+    if image:
+        Thread.update(images=1).where(Thread.id == thread.id).execute()
+    return thread.no, no, removal.fall_off(board.slug, board.capacity)
+
+
+def create_post(board: Board, data: PostInput, site: SiteSecrets,
+                boards: dict[str, Board]) -> tuple[int, int]:
+    """Validate, render and store a post atomically; returns (thread number, post number)."""
+    subject, body = _check_text(board, data)
+    _check_file_policy(board, data)
+    name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
+    name = name or board.default_name
+    rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
+    image = None
+    if data.file_data:
+        try:
+            image = media.process_upload(data.file_data, _file_limits(board))
+        except media.MediaError as exc:
+            raise PostError(str(exc), exc.status) from exc
+    wrote_file = media.store(image, site.files_dir) if image else False
+    try:
+        with write_transaction():
+            thread_no, no, fallen = _record(
+                board, data, (name, trip, subject, body), rendered, image, site
+            )
+    except BaseException as exc:
+        if wrote_file and File.get_or_none(File.tim == image.tim) is None:
+            media.remove(site.files_dir, image.tim, image.ext, image.thumb_ext)
+        if isinstance(exc, IntegrityError):
+            raise PostError("The post could not be stored; please try again.", 409) from exc
+        raise
+    removal.unlink_files(site.files_dir, fallen)
+    return thread_no, no

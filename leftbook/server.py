@@ -1,0 +1,57 @@
+"""`leftbook serve`: waitress on loopback, optionally published as an onion service."""
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from flask import Flask
+from waitress import create_server
+
+from leftbook.security import LOOPBACK_HOSTS
+
+log = logging.getLogger("leftbook")
+
+
+def _stop_on_signals(server) -> None:
+    def stop(signum, _frame):
+        log.info("stopping (signal %s)", signum)
+        server.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
+def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> None:
+    """Bind, publish (when asked), then serve until SIGINT/SIGTERM."""
+    server = create_server(
+        app, host=host, port=port, threads=threads, ident="",
+        clear_untrusted_proxy_headers=True, expose_tracebacks=False,
+        max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 64 * 1024,
+        channel_timeout=60, connection_limit=500,
+    )
+    bound_port = server.effective_port
+    print(f"Leftbook is serving on http://{host}:{bound_port}/", flush=True)
+    if host not in LOOPBACK_HOSTS:
+        print(f"WARNING: listening on {host}, not loopback: anyone who can reach this "
+              "machine can connect, bypassing Tor.", file=sys.stderr, flush=True)
+    published = None
+    if onion:
+        from leftbook.publishing import publish_site
+
+        def learned(address: str) -> None:
+            app.config["ONION_HOST"] = address
+            print(f"Onion service: http://{address}/", flush=True)
+
+        published = publish_site(
+            Path(app.config["LEFTBOOK_DATA_DIR"]), app.config["LEFTBOOK_TOR"], bound_port,
+            password=app.config.get("LEFTBOOK_TOR_PASSWORD"), on_address=learned,
+            log=lambda message: print(message, file=sys.stderr, flush=True),
+        )
+    _stop_on_signals(server)
+    try:
+        server.run()
+    finally:
+        if published is not None:
+            published.close()

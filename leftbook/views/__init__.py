@@ -1,0 +1,12 @@
+"""One blueprint per concern; `register_blueprints` wires them into the app."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from leftbook.views import boards, errors, files, posting
+
+    app.register_blueprint(errors.blueprint)
+    app.register_blueprint(posting.blueprint)
+    app.register_blueprint(files.blueprint)
+    app.register_blueprint(boards.blueprint)

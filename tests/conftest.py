@@ -1,0 +1,92 @@
+"""Fixtures: an app on tmp_path, its client and CLI runner, and a posting helper."""
+
+import os
+import re
+from collections.abc import Callable
+
+import pytest
+
+from leftbook import clock, create_app
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> dict:
+    """Test settings; the environment's LEFTBOOK_* never leaks in, except a test database URL."""
+    for key in list(os.environ):
+        if key.startswith("LEFTBOOK_"):
+            monkeypatch.delenv(key)
+    return {
+        "TESTING": True,
+        "LEFTBOOK_DATA_DIR": str(tmp_path / "data"),
+        "LEFTBOOK_FLOOD": "off",
+        "LEFTBOOK_CAPTCHA": "off",
+        "LEFTBOOK_TOR": "off",
+    }
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch) -> Callable[[int], None]:
+    """Set the site's clock: `frozen_clock(t)` makes `leftbook.clock.now()` return t."""
+    state = {"now": 1_800_000_000}
+    monkeypatch.setattr(clock, "now", lambda: state["now"])
+
+    def set_time(value: int) -> None:
+        state["now"] = value
+
+    return set_time
+
+
+def csrf_token(client, board: str = "soc") -> str:
+    page = client.get(f"/{board}/")
+    match = CSRF_INPUT.search(page.get_data(as_text=True))
+    assert match, "the board page has a CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def post(client):
+    """`post(board, body=..., thread=..., **fields)` submits the real form; returns the response.
+
+    With `json=True` (the default) it asks for JSON, so the response carries thread and no.
+    """
+    tokens: dict[str, str] = {}
+
+    def submit(board: str = "soc", *, json: bool = True, csrf: bool = True, **fields):
+        if csrf and board not in tokens:
+            tokens[board] = csrf_token(client, board if board in client.application.config[
+                "BOARDS"] else "soc")
+        data = {"body": "hello", **{k: v for k, v in fields.items() if v is not None}}
+        if csrf:
+            data.setdefault("csrf_token", tokens[board])
+        headers = {"Accept": "application/json"} if json else {}
+        return client.post(f"/{board}/post", data=data, headers=headers,
+                           content_type="multipart/form-data")
+
+    return submit
+
+
+@pytest.fixture
+def new_thread(post) -> Callable[..., int]:
+    def make(board: str = "soc", body: str = "opening post", **fields) -> int:
+        response = post(board, body=body, **fields)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["no"]
+
+    return make

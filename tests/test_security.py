@@ -1,0 +1,66 @@
+"""Headers, host check, cookies, and errors that never show a stack trace."""
+
+import pytest
+
+from leftbook.security import host_allowed
+
+
+def test_every_response_has_strict_headers(client):
+    for path in ("/", "/soc/", "/static/style.css", "/nope/"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'none'" in csp
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "Server" not in headers
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.2", "leftbook.onion"])
+def test_other_hosts_get_421(client, host):
+    response = client.get("/", headers={"Host": host})
+    assert response.status_code == 421
+
+
+def test_onion_host_is_answered_once_known(app, client):
+    onion = "a" * 56 + ".onion"
+    assert client.get("/", headers={"Host": onion}).status_code == 421
+    app.config["ONION_HOST"] = onion
+    assert client.get("/", headers={"Host": onion}).status_code == 200
+    assert client.get("/", headers={"Host": onion.upper() + ":80"}).status_code == 200
+
+
+def test_loopback_names():
+    assert host_allowed("localhost:8080", None)
+    assert host_allowed("127.0.0.1", None)
+    assert host_allowed("[::1]:8080", None)
+    assert not host_allowed("localhost.evil.example", None)
+
+
+def test_posting_cookies_are_httponly_and_strict(client, post):
+    response = post("soc", body="cookie check")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_crash_shows_friendly_500_without_traceback(app, client, monkeypatch):
+    from leftbook import pages
+
+    def explode(_slug):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(pages, "board_version", explode)
+    response = client.get("/soc/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internals" not in body and "Traceback" not in body
+    json_response = client.get("/soc/", headers={"Accept": "application/json"})
+    assert json_response.status_code == 500 and "error" in json_response.get_json()
+
+
+def test_method_not_allowed_is_friendly(client):
+    response = client.get("/soc/post")
+    assert response.status_code in (404, 405)
+    assert "Traceback" not in response.get_data(as_text=True)
