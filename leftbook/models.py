@@ -94,7 +94,90 @@ class Backlink(BaseModel):
         indexes = ((("target", "source"), True),)
 
 
-MODELS = [BoardState, File, Thread, Post, Backlink]
+class Report(BaseModel):
+    """A reader's report of a post. Nothing about the reporter is kept."""
+
+    post = ForeignKeyField(Post, on_delete="CASCADE", backref="reports")
+    board = CharField(max_length=16)
+    reason = CharField(max_length=32)
+    text = CharField(max_length=300, null=True)
+    created = BigIntegerField(index=True)
+    handled = BooleanField(default=False)
+
+
+class Capability(BaseModel):
+    """A janitor capability granted by the operator; the signed link carries its id."""
+
+    note = CharField(max_length=200, null=True)
+    boards = CharField(max_length=400)  # comma-separated slugs, or "*" for every board
+    powers = CharField(max_length=200)  # comma-separated powers
+    created = BigIntegerField()
+    expires = BigIntegerField()
+    revoked = BooleanField(default=False)
+
+
+class AuditEntry(BaseModel):
+    """What a janitor did: capability, action, board, post number, time; never the poster."""
+
+    capability = IntegerField()
+    action = CharField(max_length=32)
+    board = CharField(max_length=16)
+    post_no = BigIntegerField(null=True)
+    time = BigIntegerField(index=True)
+
+
+class FileBan(BaseModel):
+    """A banned picture, matched by exact hash and by perceptual hash."""
+
+    sha256 = CharField(max_length=64, index=True)
+    phash = CharField(max_length=32)
+    created = BigIntegerField()
+    reason = CharField(max_length=200, null=True)
+
+
+class FloodEvent(BaseModel):
+    """One recent post or report counted by flood control; expires within minutes.
+
+    `key` is a scope such as "site", "board:soc", "thread:soc:12", or a keyed hash of a
+    poster token (never the token itself).
+    """
+
+    kind = CharField(max_length=16)
+    key = CharField(max_length=80)
+    digest = CharField(max_length=64, null=True)  # keyed hash of a body, for duplicate checks
+    time = BigIntegerField()
+
+    class Meta:
+        indexes = ((("kind", "key", "time"), False),)
+
+
+class UsedChallenge(BaseModel):
+    """A captcha challenge already answered, kept until it would have expired anyway."""
+
+    challenge = CharField(primary_key=True, max_length=64)
+    expires = BigIntegerField(index=True)
+
+
+class Setting(BaseModel):
+    """Small shared switches (lockdown, flood-triggered captcha), with an optional expiry."""
+
+    key = CharField(primary_key=True, max_length=64)
+    value = CharField(max_length=200)
+    expires = BigIntegerField(null=True)
+
+
+class Lock(BaseModel):
+    """A named lock row (the prune lock on SQLite); a stale one expires."""
+
+    name = CharField(primary_key=True, max_length=32)
+    holder = CharField(max_length=64)
+    expires = BigIntegerField()
+
+
+MODELS = [
+    BoardState, File, Thread, Post, Backlink, Report, Capability, AuditEntry, FileBan,
+    FloodEvent, UsedChallenge, Setting, Lock,
+]
 
 
 def create_schema() -> None:
