@@ -1,0 +1,150 @@
+"""Header-only inspection of an upload: its type, size and frame count, nothing decoded."""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+from PIL import Image
+
+from leftbook.media_types import FileLimits, MediaError
+
+#: Errors Pillow raises on malformed input (see Pillow's fuzzing notes).
+PILLOW_INPUT_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    ZeroDivisionError,
+    OverflowError,
+)
+
+PILLOW_FORMATS = {"JPEG": ("JPEG",), "PNG": ("PNG",), "GIF": ("GIF",), "WEBP": ("WEBP",)}
+OPENED_AS = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}, "GIF": {"GIF"}, "WEBP": {"WEBP"}}
+
+UNSUPPORTED = "This file is not a JPEG, PNG, GIF or WebP image."
+MALFORMED = "This image is truncated or malformed and cannot be read."
+
+
+@dataclass(frozen=True)
+class WebPLayout:
+    """What the RIFF chunks of a WebP file say, read without decoding."""
+
+    lossless: bool
+    durations: tuple[int, ...]
+
+
+@dataclass
+class Probe:
+    """An opened (not decoded) image and what its header says."""
+
+    kind: str
+    image: Image.Image
+    width: int
+    height: int
+    frames: int
+    webp: WebPLayout | None = None
+
+
+def sniff(data: bytes) -> str | None:
+    """The container the magic bytes claim; Pillow still has the last word."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int]:
+    """Frames (counted up to ``frame_cap + 1``) and the largest canvas any frame reaches."""
+    width, height, flags = struct.unpack_from("<HHB", data, 6)
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    frames = 0
+    while pos < len(data) and frames <= frame_cap:
+        block = data[pos]
+        if block == 0x2C:
+            x, y, w, h, local = struct.unpack_from("<HHHHB", data, pos + 1)
+            width, height = max(width, x + w), max(height, y + h)
+            frames += 1
+            pos += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
+        elif block == 0x21:
+            pos += 2
+        else:
+            break
+        while pos < len(data) and data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+    return frames, width, height
+
+
+def webp_layout(data: bytes) -> WebPLayout:
+    """Whether every frame is lossless, and each animation frame's duration in ms."""
+    bitstreams: list[bytes] = []
+    durations: list[int] = []
+    pos = 12
+    while pos + 8 <= len(data):
+        fourcc, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        body = pos + 8
+        if fourcc in (b"VP8 ", b"VP8L"):
+            bitstreams.append(fourcc)
+        elif fourcc == b"ANMF" and size >= 24:
+            durations.append(int.from_bytes(data[body + 12 : body + 15], "little"))
+            first = data[body + 16 : body + 20]
+            bitstreams.append(b"VP8 " if first == b"ALPH" else first)
+        pos = body + size + (size & 1)
+    return WebPLayout(bool(bitstreams) and set(bitstreams) == {b"VP8L"}, tuple(durations))
+
+
+def probe(data: bytes, limits: FileLimits) -> Probe:
+    """Refuse by size, type, pixels and frames from the headers alone; raise MediaError."""
+    if len(data) > limits.max_bytes:
+        raise MediaError(413, f"The file is larger than {_mib(limits.max_bytes)}.")
+    kind = sniff(data)
+    if kind is None:
+        raise MediaError(415, UNSUPPORTED)
+    try:
+        image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS[kind])
+        width, height = image.size
+        frames, width, height = _frames_and_extent(kind, image, data, limits, width, height)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(413, _too_many_pixels(limits)) from exc
+    except PILLOW_INPUT_ERRORS as exc:
+        raise MediaError(400, MALFORMED) from exc
+    if image.format not in OPENED_AS[kind]:
+        raise MediaError(415, UNSUPPORTED)
+    if width < 1 or height < 1:
+        raise MediaError(400, MALFORMED)
+    if width * height > min(limits.max_pixels, Image.MAX_IMAGE_PIXELS or limits.max_pixels):
+        raise MediaError(413, _too_many_pixels(limits))
+    if frames > limits.max_frames:
+        raise MediaError(413, f"The animation has more than {limits.max_frames} frames.")
+    if frames > 1 and frames * width * height > limits.max_animation_pixels:
+        raise MediaError(413, "The animation is too long for its size; make it shorter or smaller.")
+    layout = webp_layout(data) if kind == "WEBP" else None
+    return Probe(kind, image, width, height, frames, layout)
+
+
+def _frames_and_extent(
+    kind: str, image: Image.Image, data: bytes, limits: FileLimits, width: int, height: int
+) -> tuple[int, int, int]:
+    if kind == "GIF":
+        return gif_extent(data, limits.max_frames)
+    if kind == "JPEG":
+        return 1, width, height
+    return getattr(image, "n_frames", 1), width, height
+
+
+def _too_many_pixels(limits: FileLimits) -> str:
+    return f"The image has more than {limits.max_pixels / 1e6:g} megapixels."
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MiB"
