@@ -10,7 +10,8 @@ from pathlib import Path
 import stem
 import stem.control
 
-from onion.control import SYSTEM_CONTROLS, TorMode, open_controller, parse_mode
+from onion import control
+from onion.control import TorMode, open_controller, parse_mode
 from onion.errors import AuthFailed, CannotConnect, OnionError
 from onion.keys import load_or_create_service_key, service_id
 from onion.launch import LaunchedTor, launch_tor
@@ -67,7 +68,7 @@ class Onion:
         if self.mode.kind in ("control", "socket"):
             return open_controller(self.mode, self.password)
         if self.mode.kind == "auto":
-            for candidate in SYSTEM_CONTROLS:
+            for candidate in control.SYSTEM_CONTROLS:
                 try:
                     controller = open_controller(parse_mode(candidate), self.password)
                 except CannotConnect:
