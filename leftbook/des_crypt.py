@@ -5,7 +5,7 @@ the 13-character DES crypt: 25 DES encryptions of a zero block under a key made
 of the password's first 8 bytes (7 bits each), with the E-box perturbed by a
 12-bit salt. The tables below are the DES standard (FIPS 46-3); the S-boxes are
 folded with the P permutation into four 4096-entry tables so that one round is
-a handful of lookups (about 1 ms per crypt on CPython).
+a handful of lookups (about 0.4 ms per crypt on CPython 3.11).
 """
 
 from itertools import accumulate
