@@ -439,6 +439,7 @@ def test_failed_store_leaves_no_file_at_all(tmp_path, processed, monkeypatch, fa
 
 CRASH_BEFORE_RENAME = """
 import os, sys
+from pathlib import Path
 from leftbook.media import FileLimits, process_upload, store
 image = process_upload(Path(sys.argv[1]).read_bytes(), FileLimits())
 print(image.tim, image.ext, flush=True)
