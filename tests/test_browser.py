@@ -1,0 +1,209 @@
+"""End to end: a real `leftbook serve` driven by headless Chromium with JavaScript disabled."""
+
+import base64
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SERVER_START_SECONDS = 30
+PAGE_LOAD_SECONDS = 20
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+BOARD = "soc"
+
+# A page whose inline script would rename it; with JavaScript off the <noscript> text shows.
+SCRIPT_PROBE = (
+    "data:text/html,<title>script did not run</title>"
+    "<noscript><p id='noscript'>JavaScript is off</p></noscript>"
+    "<script>document.title='script ran'</script>"
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+        reason=f"needs Debian's chromium ({CHROMIUM}) and chromium-driver ({CHROMEDRIVER})",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(data_dir: Path) -> dict[str, str]:
+    """The caller's environment without any LEFTBOOK_* setting, plus the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEFTBOOK_")}
+    env.update(LEFTBOOK_DATA_DIR=str(data_dir), LEFTBOOK_TOR="off", LEFTBOOK_FLOOD="off",
+               LEFTBOOK_CAPTCHA="off")
+    return env
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"leftbook serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError as exc:
+            pytest.fail(f"leftbook serve answered {url} with {exc.code}:\n{log.read_text()}")
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"leftbook serve did not answer within {SERVER_START_SECONDS}s:\n"
+                f"{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A `leftbook serve` subprocess on a free loopback port; yields its base URL."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [str(Path(sys.executable).parent / "leftbook"), "serve", "--port", str(port),
+               "--no-onion"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=server_env(tmp_path / "data"), cwd=tmp_path,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(f"{base}/{BOARD}/", process, log)
+        yield base
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium with JavaScript disabled, through Debian's chromedriver."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    options.add_experimental_option(
+        "prefs", {"profile.managed_default_content_settings.javascript": 2}
+    )
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
+                              options=options)
+    driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def fill_and_submit(driver, body: str, subject: str | None = None) -> str:
+    """Fill the page's post form and submit it; returns the URL the browser was on."""
+    from selenium.webdriver.common.by import By
+
+    form = driver.find_element(By.CSS_SELECTOR, "form.postform")
+    if subject is not None:
+        form.find_element(By.NAME, "subject").send_keys(subject)
+    form.find_element(By.NAME, "body").send_keys(body)
+    before = driver.current_url
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    return before
+
+
+def save_full_page(driver, path: Path) -> None:
+    """A PNG of the whole page, not only the viewport (through DevTools, not page scripts)."""
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def overflow_width(driver) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    return metrics["cssContentSize"]["width"] - metrics["cssLayoutViewport"]["clientWidth"]
+
+
+def wait_for_url(driver, pattern: str, leaving: str) -> re.Match:
+    """Wait until the browser has left the URL `leaving` for one matching `pattern`."""
+    deadline = time.monotonic() + PAGE_LOAD_SECONDS
+    while time.monotonic() < deadline:
+        match = re.search(pattern, driver.current_url)
+        if match and driver.current_url != leaving:
+            return match
+        time.sleep(0.1)
+    pytest.fail(f"the browser did not reach {pattern!r}; it is at {driver.current_url}")
+
+
+def test_post_reply_and_follow_a_quote_without_javascript(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    browser.get(SCRIPT_PROBE)
+    assert browser.title == "script did not run"
+    assert browser.find_element(By.ID, "noscript").text == "JavaScript is off"
+
+    browser.get(f"{server}/{BOARD}/")
+    assert "No threads yet" in browser.find_element(By.TAG_NAME, "main").text
+    board_url = fill_and_submit(browser, "What are you reading this week?",
+                                subject="Reading group")
+    opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=board_url)
+    thread_no = int(opened.group(1))
+    assert int(opened.group(2)) == thread_no
+    op = browser.find_element(By.ID, f"p{thread_no}")
+    assert "What are you reading this week?" in op.text
+    assert "Reading group" in op.find_element(By.CLASS_NAME, "subject").text
+
+    op_url = fill_and_submit(browser, f">>{thread_no}\nCapital, volume one, slowly.")
+    replied = wait_for_url(browser, rf"/{BOARD}/res/{thread_no}\.html#p(\d+)$", leaving=op_url)
+    reply_no = int(replied.group(1))
+    assert reply_no > thread_no
+    reply = browser.find_element(By.ID, f"p{reply_no}")
+    assert "Capital, volume one, slowly." in reply.text
+
+    quote = reply.find_element(By.CSS_SELECTOR, ".body a.quotelink")
+    assert quote.text == f">>{thread_no}"
+    reply_url = browser.current_url
+    quote.click()
+    wait_for_url(browser, rf"/{BOARD}/res/{thread_no}\.html#p{thread_no}$", leaving=reply_url)
+
+    op = browser.find_element(By.ID, f"p{thread_no}")
+    backlinks = op.find_elements(By.CSS_SELECTOR, ".backlinks a")
+    assert [a.text for a in backlinks] == [f">>{reply_no}"]
+    assert backlinks[0].get_attribute("href").endswith(f"/{BOARD}/res/{thread_no}.html#p{reply_no}")
+    assert "Capital, volume one, slowly." in browser.find_element(By.ID, f"p{reply_no}").text
+
+    for width, height in (DESKTOP, PHONE):
+        browser.set_window_size(width, height)
+        for page in (f"{BOARD}/", f"{BOARD}/res/{thread_no}.html"):
+            browser.get(f"{server}/{page}")
+            shot = tmp_path / f"{page.replace('/', '-').strip('-')}-{width}px.png"
+            save_full_page(browser, shot)
+            assert shot.read_bytes().startswith(b"\x89PNG")
+            assert overflow_width(browser) <= 0, f"/{page} is wider than {width} px"
