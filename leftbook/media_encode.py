@@ -157,8 +157,8 @@ def _encode_animation(probe: Probe) -> Encoded:
     options: dict[str, object] = {"save_all": True, "append_images": frames}
     if loop is not None:
         options["loop"] = loop
-    if probe.kind == "GIF" and first.mode in ("RGBA", "P"):
-        options["disposal"] = 2  # frames are whole canvases: clear before drawing the next
+    if probe.gif_transparency:
+        options["disposal"] = 2  # whole-canvas frames with holes: clear before the next one
     data = _save(first, probe.kind, **options, **_lossless_options(probe.kind))
     return Encoded(data, EXTENSIONS[probe.kind], first, animated=True)
 

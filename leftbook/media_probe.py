@@ -48,6 +48,7 @@ class Probe:
     height: int
     frames: int
     webp: WebPLayout | None = None
+    gif_transparency: bool = False
 
 
 def sniff(data: bytes) -> str | None:
@@ -63,11 +64,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int]:
-    """Frames (counted up to ``frame_cap + 1``) and the largest canvas any frame reaches."""
+def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int, bool]:
+    """Frames (counted up to ``frame_cap + 1``), the largest canvas any frame reaches, and
+    whether any frame has a transparent colour."""
     width, height, flags = struct.unpack_from("<HHB", data, 6)
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
     frames = 0
+    transparent = False
     while pos < len(data) and frames <= frame_cap:
         block = data[pos]
         if block == 0x2C:
@@ -76,13 +79,15 @@ def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int]:
             frames += 1
             pos += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
         elif block == 0x21:
+            if data[pos + 1 : pos + 3] == b"\xf9\x04" and len(data) > pos + 4:
+                transparent = transparent or bool(data[pos + 3] & 1)
             pos += 2
         else:
             break
         while pos < len(data) and data[pos]:
             pos += data[pos] + 1
         pos += 1
-    return frames, width, height
+    return frames, width, height, transparent
 
 
 def webp_layout(data: bytes) -> WebPLayout:
@@ -113,7 +118,11 @@ def probe(data: bytes, limits: FileLimits) -> Probe:
     try:
         image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS[kind])
         width, height = image.size
-        frames, width, height = _frames_and_extent(kind, image, data, limits, width, height)
+        frames, gif_transparency = getattr(image, "n_frames", 1), False
+        if kind == "GIF":
+            frames, width, height, gif_transparency = gif_extent(data, limits.max_frames)
+        elif kind == "JPEG":
+            frames = 1  # an MPO's extra pictures (previews, depth maps) are dropped
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaError(413, _too_many_pixels(limits)) from exc
     except PILLOW_INPUT_ERRORS as exc:
@@ -129,17 +138,7 @@ def probe(data: bytes, limits: FileLimits) -> Probe:
     if frames > 1 and frames * width * height > limits.max_animation_pixels:
         raise MediaError(413, "The animation is too long for its size; make it shorter or smaller.")
     layout = webp_layout(data) if kind == "WEBP" else None
-    return Probe(kind, image, width, height, frames, layout)
-
-
-def _frames_and_extent(
-    kind: str, image: Image.Image, data: bytes, limits: FileLimits, width: int, height: int
-) -> tuple[int, int, int]:
-    if kind == "GIF":
-        return gif_extent(data, limits.max_frames)
-    if kind == "JPEG":
-        return 1, width, height
-    return getattr(image, "n_frames", 1), width, height
+    return Probe(kind, image, width, height, frames, layout, gif_transparency)
 
 
 def _too_many_pixels(limits: FileLimits) -> str:

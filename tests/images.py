@@ -129,20 +129,24 @@ def png_with_metadata(image: Image.Image | None = None) -> bytes:
 
 
 def animation_frames(count: int = 4, size: tuple[int, int] = (64, 48)) -> list[Image.Image]:
-    """Distinct frames (a moving square), a transparent corner on each."""
+    """Distinct frames: a moving square and a moving transparent hole."""
     frames = []
     for index in range(count):
         frame = Image.new("RGBA", size, (20 * index, 80, 160, 255))
         draw = ImageDraw.Draw(frame)
         draw.rectangle((index * 8, 10, index * 8 + 12, 22), fill=(250, 220, 0, 255))
-        draw.rectangle((0, 0, 7, 7), fill=(0, 0, 0, 0))
+        draw.rectangle((index * 4, 0, index * 4 + 7, 7), fill=(0, 0, 0, 0))
         frames.append(frame)
     return frames
 
 
-def gif_with_metadata(count: int = 4, durations: tuple[int, ...] | None = None) -> bytes:
+def gif_with_metadata(
+    count: int = 4, durations: tuple[int, ...] | None = None, transparent: bool = True
+) -> bytes:
     """Animated GIF with a comment, looping, and a private application extension."""
     frames = animation_frames(count)
+    if not transparent:
+        frames = [frame.convert("RGB") for frame in frames]
     durations = durations or tuple(100 + 20 * index for index in range(count))
     data = _encode(
         frames[0],
@@ -152,7 +156,7 @@ def gif_with_metadata(count: int = 4, durations: tuple[int, ...] | None = None) 
         duration=list(durations),
         loop=0,
         comment=SECRET,
-        disposal=2,
+        disposal=2 if transparent else 1,
     )
     return _with_gif_application_extension(data, b"LEFTBOOK", b"1.0", SECRET.encode())
 
