@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.server
 import importlib.util
@@ -17,6 +18,7 @@ import pytest
 import requests
 from torlab import PrivateNetwork, free_port, wait_until
 
+from leftbook.publishing import publish_site
 from onion import Onion
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
@@ -26,9 +28,10 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 THREAD_LINK = re.compile(r'href="/([a-z0-9]+)/res/(\d+)\.html')
 
 
-@pytest.fixture
-def network(tmp_path):
-    lab = PrivateNetwork(tmp_path / "net")
+@pytest.fixture(scope="module")
+def network(tmp_path_factory):
+    """One private network for the module: starting it is most of the time spent."""
+    lab = PrivateNetwork(tmp_path_factory.mktemp("net"))
     try:
         lab.start()
         yield lab
@@ -77,6 +80,28 @@ def test_page_fetched_through_onion_address(network, tmp_path):
         print(f"published and fetched in {time.monotonic() - started:.1f} s")
     finally:
         onion.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_private_site_needs_the_client_key(network, tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HelloHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = publish_site(tmp_path, f"control:127.0.0.1:{network.service.control_port}",
+                        server.server_address[1], client_auth=True, log=lambda _m: None)
+    try:
+        url, session = f"http://{site.address}/", tor_session(network)
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.get(url, timeout=20)
+        address, kind, algorithm, private = site.client_auth_line.split(":")
+        assert (f"{address}.onion", kind, algorithm) == (site.address, "descriptor", "x25519")
+        blob = base64.b64encode(base64.b32decode(private + "====")).decode()
+        with network.client.controller() as client:
+            reply = client.msg(f"ONION_CLIENT_AUTH_ADD {address} x25519:{blob}")
+            assert reply.content()[0][0] in ("250", "251", "252"), str(reply)
+        assert get_through_tor(session, url).text == "hello from behind the onion"
+    finally:
+        site.close()
         server.shutdown()
         server.server_close()
 
