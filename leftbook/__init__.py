@@ -38,4 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
+    from leftbook import cli
+
+    cli.init_app(app)
     return app

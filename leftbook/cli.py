@@ -1,10 +1,11 @@
 """The `leftbook` command: a Flask CLI group around the app factory."""
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from leftbook import create_app
+from leftbook.janitor_cli import janitor
 from leftbook.security import LOOPBACK_HOSTS
 
 
@@ -54,3 +55,12 @@ def onion_address() -> None:
     if address is None:
         raise click.ClickException("no onion key yet: `leftbook serve` makes one on first start.")
     click.echo(address)
+
+
+main.add_command(janitor)
+
+
+def init_app(app: Flask) -> None:
+    """Put every `leftbook` command on the app's own CLI too (so `app.test_cli_runner()` has them)."""
+    for name, command in main.commands.items():
+        app.cli.add_command(command, name)

@@ -65,6 +65,17 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def write_secret(path: Path) -> None:
+    """Write a new random secret to `path`: mode 0600, atomically (temporary name + rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(MIN_SECRET_BYTES))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def load_secret(data_dir: Path, name: str) -> bytes:
     """Read a secret from the data dir, making it (0600, atomically) on first start.
 
@@ -73,13 +84,7 @@ def load_secret(data_dir: Path, name: str) -> bytes:
     """
     path = data_dir / name
     if not path.exists():
-        tmp = path.with_name(f".{name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(MIN_SECRET_BYTES))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_secret(path)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(

@@ -31,3 +31,14 @@ def first_error(form: FlaskForm) -> str:
             label = "The security token" if name == "csrf_token" else f"The field '{name}'"
             return f"{label}: {errors[0]}"
     return "The form could not be read."
+
+
+class JanitorActionForm(FlaskForm):
+    do = StringField(validators=[Length(min=3, max=40)])
+    report = IntegerField(validators=[Optional()])
+    back = StringField(validators=[Optional(), Length(max=200)])
+
+
+class ReportForm(FlaskForm):
+    reason = StringField(validators=[Length(max=32)])
+    text = StringField(validators=[Length(max=1000)])

@@ -105,5 +105,10 @@ def thread_view(board: Board, no: int) -> ThreadView | None:
     )
 
 
+def with_files(post_ids: list[int]) -> list[Post]:
+    """Posts by id, with their files joined (for the janitor dashboard)."""
+    return list(_posts().where(Post.id.in_(post_ids))) if post_ids else []
+
+
 def find_post(board: Board, no: int) -> Post | None:
     return Post.get_or_none(Post.board == board.slug, Post.no == no)

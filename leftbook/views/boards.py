@@ -1,21 +1,37 @@
 """Reading: home, rules, board index pages, catalog and threads."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from leftbook import pages
+from leftbook.reports import REASONS
 from leftbook.pagecache import FragmentCache
 from leftbook.views.common import PASSWORD_COOKIE, get_board, not_modified_or
+from leftbook.views.janitor import current_grant
 
 blueprint = Blueprint("boards", __name__)
 
 
-def _fragments() -> FragmentCache:
-    return current_app.extensions.setdefault("leftbook_fragments", FragmentCache())
+def _fragment(key: tuple, template: str, load: Callable[[], dict]) -> str:
+    """A cached fragment (`load` runs the queries only on a miss); janitors in scope get
+    their controls rendered fresh instead."""
+    grant = current_grant()
+    if grant is not None and grant.covers(key[0]):
+        return render_template(template, grant=grant, **load())
+    cache = current_app.extensions.setdefault("leftbook_fragments", FragmentCache())
+    return cache.get_or_render(key, lambda: render_template(template, grant=None, **load()))
+
+
+def _janitor_state() -> tuple:
+    grant = current_grant()
+    return () if grant is None else (grant.id, grant.expires)
 
 
 def _form_context() -> dict:
-    return {"csrf_token": generate_csrf(), "password": request.cookies.get(PASSWORD_COOKIE, "")}
+    return {"csrf_token": generate_csrf(), "password": request.cookies.get(PASSWORD_COOKIE, ""),
+            "report_reasons": REASONS}
 
 
 @blueprint.get("/")
@@ -40,15 +56,13 @@ def index(board: str, page: int):
     if not 1 <= page <= count:
         abort(404, f"This board has {count} page(s).")
 
-    def fragment() -> str:
-        return render_template("_index_threads.html", board=b, views=pages.index_page(b, page - 1))
-
     def render() -> str:
-        body = _fragments().get_or_render((b.slug, "index", page, version), fragment)
+        body = _fragment((b.slug, "index", page, version), "_index_threads.html",
+                         lambda: {"board": b, "views": pages.index_page(b, page - 1)})
         return render_template("board.html", board=b, threads_html=body, page=page,
                                page_count=count, **_form_context())
 
-    return not_modified_or((b.slug, "index", page, version), render)
+    return not_modified_or((b.slug, "index", page, version, *_janitor_state()), render)
 
 
 @blueprint.get("/<board>/catalog.html")
@@ -57,33 +71,35 @@ def catalog(board: str):
     version = pages.board_version(b.slug)
 
     def render() -> str:
-        body = _fragments().get_or_render(
-            (b.slug, "catalog", version),
-            lambda: render_template("_catalog.html", board=b, views=pages.catalog(b)),
-        )
+        body = _fragment((b.slug, "catalog", version), "_catalog.html",
+                         lambda: {"board": b, "views": pages.catalog(b)})
         return render_template("catalog.html", board=b, catalog_html=body, **_form_context())
 
     return not_modified_or((b.slug, "catalog", version), render)
+
+
+def _thread_or_404(board, no: int) -> pages.ThreadView:
+    view = pages.thread_view(board, no)
+    if view is None:
+        abort(404, "This thread does not exist (it may have been deleted or pruned).")
+    return view
 
 
 @blueprint.get("/<board>/res/<int:no>.html")
 def thread(board: str, no: int):
     b = get_board(board)
     version = pages.board_version(b.slug)
-    view = pages.thread_view(b, no)
-    if view is None:
-        post = pages.find_post(b, no)
-        if post is None:
-            abort(404, "This thread does not exist (it may have been deleted or pruned).")
-        return redirect(url_for("boards.thread", board=board, no=post.thread_no,
+    op = pages.find_post(b, no)
+    if op is None:
+        abort(404, "This thread does not exist (it may have been deleted or pruned).")
+    if op.thread_no != no:
+        return redirect(url_for("boards.thread", board=board, no=op.thread_no,
                                 _anchor=f"p{no}"), 301)
 
     def render() -> str:
-        body = _fragments().get_or_render(
-            (b.slug, "thread", no, version),
-            lambda: render_template("_thread_posts.html", board=b, view=view),
-        )
-        return render_template("thread.html", board=b, thread=view.thread, op=view.posts[0],
+        body = _fragment((b.slug, "thread", no, version), "_thread_posts.html",
+                         lambda: {"board": b, "view": _thread_or_404(b, no)})
+        return render_template("thread.html", board=b, thread=op.thread, op=op,
                                posts_html=body, **_form_context())
 
-    return not_modified_or((b.slug, "thread", no, version), render)
+    return not_modified_or((b.slug, "thread", no, version, *_janitor_state()), render)
