@@ -61,6 +61,6 @@ main.add_command(janitor)
 
 
 def init_app(app: Flask) -> None:
-    """Put every `leftbook` command on the app's own CLI too (so `app.test_cli_runner()` has them)."""
+    """Put every `leftbook` command on the app's own CLI too (for `app.test_cli_runner()`)."""
     for name, command in main.commands.items():
         app.cli.add_command(command, name)

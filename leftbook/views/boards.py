@@ -6,8 +6,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_wtf.csrf import generate_csrf
 
 from leftbook import pages
-from leftbook.reports import REASONS
 from leftbook.pagecache import FragmentCache
+from leftbook.reports import REASONS
 from leftbook.views.common import PASSWORD_COOKIE, get_board, not_modified_or
 from leftbook.views.janitor import current_grant
 
