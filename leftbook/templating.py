@@ -1,16 +1,10 @@
 """Template filters: formatting only, no logic beyond it."""
 
-import hashlib
 from datetime import UTC, datetime
 
 from flask import Flask
 
-ID_HUES = 24
-
-
-def id_hue(poster_id: str) -> int:
-    """A colour class (0..23) for a per-thread ID; the CSS defines one readable pair per class."""
-    return hashlib.sha256(poster_id.encode()).digest()[0] % ID_HUES
+from leftbook.identity import id_colour_class
 
 
 def isotime(ts: int) -> str:
@@ -31,7 +25,7 @@ def filesize(size: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        id_hue=id_hue, isotime=isotime, shorttime=shorttime, filesize=filesize
+        id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
