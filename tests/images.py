@@ -227,3 +227,46 @@ def with_zip_appended(image_bytes: bytes) -> bytes:
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>'
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 TEXT = b"just some text, named cat.jpg\n"
+
+
+def _s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def _xyz_tag(x: float, y: float, z: float) -> bytes:
+    return b"XYZ \0\0\0\0" + _s15(x) + _s15(y) + _s15(z)
+
+
+def swapped_primaries_profile() -> bytes:
+    """An ICC v2 RGB profile whose red and green primaries are sRGB's green and red.
+
+    Converting through it turns pure red into green: proof that a conversion happened.
+    """
+    description = b"Swapped primaries\0"
+    tags = {
+        b"desc": b"desc\0\0\0\0" + struct.pack(">I", len(description)) + description
+        + b"\0" * 8 + b"\0\0\0" + b"\0" * 67,
+        b"wtpt": _xyz_tag(0.9642, 1.0, 0.8249),
+        b"rXYZ": _xyz_tag(0.3851, 0.7169, 0.0971),
+        b"gXYZ": _xyz_tag(0.4361, 0.2225, 0.0139),
+        b"bXYZ": _xyz_tag(0.1431, 0.0606, 0.7141),
+        **{name: b"curv\0\0\0\0" + struct.pack(">IH", 1, 0x0233) + b"\0\0"
+           for name in (b"rTRC", b"gTRC", b"bTRC")},
+    }  # fmt: skip
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for name, tag in tags.items():
+        table += name + struct.pack(">II", offset + len(body), len(tag))
+        body += tag + b"\0" * (-len(tag) % 4)
+    size = offset + len(body)
+    header = (
+        struct.pack(">I4sI", size, b"\0\0\0\0", 0x02100000)
+        + b"mntrRGB XYZ "
+        + b"\0" * 12
+        + b"acsp"
+        + b"\0" * 24
+        + struct.pack(">I", 0)
+        + _s15(0.9642) + _s15(1.0) + _s15(0.8249)
+        + b"\0" * 48
+    )  # fmt: skip
+    return header + struct.pack(">I", len(tags)) + table + body

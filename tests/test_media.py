@@ -33,6 +33,7 @@ from images import (
     png_bomb,
     png_declaring,
     png_with_metadata,
+    swapped_primaries_profile,
     webp_animation,
     with_zip_appended,
 )
@@ -178,6 +179,23 @@ def test_cmyk_jpeg_is_stored_as_rgb_jpeg():
     upload = encode(photo(200, 100).convert("CMYK"), "JPEG", quality=90)
     result = process_upload(upload, LIMITS)
     assert decode(result.data).mode == "RGB"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "profile", "expected"),
+    [
+        ("JPEG", swapped_primaries_profile, (0, 255, 0)),  # converted to sRGB, then dropped
+        ("JPEG", icc_profile, (255, 0, 0)),  # already sRGB: pixels kept
+        ("PNG", swapped_primaries_profile, (255, 0, 0)),  # lossless wins: profile dropped only
+    ],
+)
+def test_icc_profile_is_applied_to_jpeg_pixels_and_never_kept(fmt, profile, expected):
+    upload = encode(Image.new("RGB", (64, 64), (255, 0, 0)), fmt, icc_profile=profile())
+    result = process_upload(upload, LIMITS)
+    stored = decode(result.data)
+    assert "icc_profile" not in stored.info and b"ICC_PROFILE" not in result.data
+    pixel = stored.getpixel((32, 32))
+    assert all(abs(got - want) <= 3 for got, want in zip(pixel, expected, strict=True))
 
 
 def transparent_palette() -> Image.Image:
