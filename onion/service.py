@@ -125,7 +125,6 @@ def publish_and_wait(
             if phase != last_phase:
                 progress(f"waiting for tor to publish {address}: {phase}")
                 last_phase = phase
-        progress(f"{address} is published")
         return service_id
     finally:
         if controller.is_alive():

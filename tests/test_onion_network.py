@@ -143,6 +143,11 @@ def test_leftbook_serve_reachable_and_postable_through_tor(network, tmp_path):
         assert reply.status_code == 303, reply.text
         shown = session.get(f"http://{address}{reply.headers['Location']}", timeout=30)
         assert "a reply sent through tor" in shown.text
+        server.terminate()
+        assert server.wait(15) == 0, output.read_text()
+        key = (tmp_path / "data" / "onion_key").read_text().strip()
+        with network.service.controller() as other:
+            assert other.msg(f"ADD_ONION {key} Port=80,127.0.0.1:9").is_ok(), "service removed"
     finally:
         server.terminate()
         try:
