@@ -31,6 +31,26 @@ _POSTED_URL_LINK = re.compile(
 )
 _SITE_HREF = re.compile(r'href="/(?!/)')
 _TAG = re.compile(r"<[^>]*>")
+_SPAN_EDGE = re.compile(r'<span class="spoiler">|<span[ >]|</span>')
+SPOILER_OPEN = '<span class="spoiler">'
+
+
+def _hide_spoilers(post_html: str) -> str:
+    """Replace spoilers with a marker: feed readers ignore the CSS that hides them on the page."""
+    out, depth, kept_from = [], 0, 0
+    for edge in _SPAN_EDGE.finditer(post_html):
+        if depth == 0 and edge.group() == SPOILER_OPEN:
+            out.append(post_html[kept_from:edge.start()])
+            depth = 1
+        elif depth and edge.group() == "</span>":
+            depth -= 1
+            if depth == 0:
+                out.append("[spoiler]")
+                kept_from = edge.end()
+        elif depth:
+            depth += 1
+    out.append(post_html[kept_from:] if depth == 0 else "[spoiler]")
+    return "".join(out)
 
 
 def _site_root() -> str:
@@ -47,7 +67,7 @@ def _posts():
 
 def _shown_text(post: Post) -> str:
     """The post's text as the page shows it (rendered, tags removed), shortened for a title."""
-    text = " ".join(html.unescape(_TAG.sub(" ", post.html)).split())
+    text = " ".join(html.unescape(_TAG.sub(" ", _hide_spoilers(post.html))).split())
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
 
 
@@ -72,7 +92,8 @@ def _content(root: str, post: Post) -> str:
             thumb = f"{base}/{post.board}/thumb/{f.tim}{f.thumb_ext}"
             parts.append(f'<p><a href="{src}"><img src="{thumb}" width="{f.tn_w}" '
                          f'height="{f.tn_h}" alt="thumbnail"></a></p>')
-    body = _SITE_HREF.sub(f'href="{base}/', _POSTED_URL_LINK.sub(r"\1", post.html))
+    body = _hide_spoilers(_POSTED_URL_LINK.sub(r"\1", post.html))
+    body = _SITE_HREF.sub(f'href="{base}/', body)
     parts.append(f"<div>{body}</div>")
     return "".join(parts)
 
