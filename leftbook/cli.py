@@ -38,6 +38,41 @@ def serve(host: str, port: int, threads: int, onion: bool, force_public: bool) -
                onion=onion)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print what would be pruned; change nothing.")
+@with_appcontext
+def prune(dry_run: bool) -> None:
+    """Run one prune pass now (as the schedule does) and print how many of what went."""
+    from pathlib import Path
+
+    from leftbook import retention
+    from leftbook.db import database
+
+    with database.connection_context():
+        counts = retention.prune(current_app.config["BOARDS"],
+                                 Path(current_app.config["FILES_DIR"]), dry_run=dry_run)
+    click.echo(("would prune: " if dry_run else "pruned: ") + retention.describe(counts))
+
+
+@main.command()
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.option("--board", "slug", default=None, help="Lock one board (default: the whole site).")
+@click.option("--mode", type=click.Choice(["readonly", "captcha"]), default="readonly",
+              show_default=True, help="readonly refuses every post; captcha asks everyone.")
+@with_appcontext
+def lockdown(state: str, slug: str | None, mode: str) -> None:
+    """Make the site or a board read-only or captcha-only during a spam wave, or lift it."""
+    from leftbook import db
+    from leftbook import lockdown as switches
+
+    if slug is not None and slug not in current_app.config["BOARDS"]:
+        raise click.BadParameter(f"there is no board '{slug}'", param_hint="--board")
+    with db.database.connection_context():
+        switches.set_lockdown(slug, mode if state == "on" else None)
+    where = f"/{slug}/" if slug else "the site"
+    click.echo(f"{where} is now {mode}." if state == "on" else f"lockdown lifted on {where}.")
+
+
 @main.group()
 def onion() -> None:
     """The onion service."""

@@ -16,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "LEFTBOOK_CAPTCHA": "auto",
     "LEFTBOOK_FLOOD": "on",
     "LEFTBOOK_KEEP_FILENAMES": "off",
+    "LEFTBOOK_PRUNE_INTERVAL": "300",
 }
 
 SECRET_FILES = ("secret_key", "capability_key", "tripcode_secret")

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from waitress import create_server
 
+from leftbook.scheduler import prune_schedule
 from leftbook.security import LOOPBACK_HOSTS
 
 log = logging.getLogger("leftbook")
@@ -25,6 +26,7 @@ def _stop_on_signals(server) -> None:
 
 def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> None:
     """Bind, publish (when asked), then serve until SIGINT/SIGTERM."""
+    pruning = prune_schedule(app)
     server = create_server(
         app, host=host, port=port, threads=threads, ident="",
         clear_untrusted_proxy_headers=True, expose_tracebacks=False,
@@ -50,8 +52,10 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> Non
             log=lambda message: print(message, file=sys.stderr, flush=True),
         )
     _stop_on_signals(server)
+    pruning.start()
     try:
         server.run()
     finally:
+        pruning.stop()
         if published is not None:
             published.close()
