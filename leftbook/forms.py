@@ -2,7 +2,14 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, NumberRange, Optional
 
 MAX_FIELD = 20_000
@@ -17,6 +24,8 @@ class PostForm(FlaskForm):
     file = FileField()
     spoiler = BooleanField()
     password = PasswordField(validators=[Length(max=128)])
+    captcha_challenge = HiddenField(validators=[Length(max=300)])
+    captcha_answer = StringField(validators=[Length(max=32)])
 
 
 class DeleteForm(FlaskForm):

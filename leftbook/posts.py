@@ -2,12 +2,13 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from peewee import IntegrityError
 
-from leftbook import clock, identity, markup, media, removal, tripcode
+from leftbook import clock, filters, identity, markup, media, removal, tripcode
 from leftbook.boardconf import Board
 from leftbook.db import write_transaction
 from leftbook.models import Backlink, BoardState, File, Post, Thread
@@ -166,9 +167,18 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
 
 
 def create_post(board: Board, data: PostInput, site: SiteSecrets,
-                boards: dict[str, Board]) -> tuple[int, int]:
-    """Validate, render and store a post atomically; returns (thread number, post number)."""
+                boards: dict[str, Board],
+                guard: Callable[[str], None] | None = None) -> tuple[int, int]:
+    """Validate, render and store a post atomically; returns (thread number, post number).
+
+    `guard(body)` runs inside the write transaction before anything is stored (flood
+    control, captcha pass use); whatever it raises refuses the post and changes nothing.
+    """
     subject, body = _check_text(board, data)
+    try:
+        subject, body = (filters.apply_filters(board.filters, t) for t in (subject, body))
+    except filters.FilteredPost as exc:
+        raise PostError(exc.message, 400) from exc
     _check_file_policy(board, data)
     name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
     name = name or board.default_name
@@ -182,6 +192,8 @@ def create_post(board: Board, data: PostInput, site: SiteSecrets,
     wrote_file = media.store(image, site.files_dir) if image else False
     try:
         with write_transaction():
+            if guard is not None:
+                guard(body)
             thread_no, no, fallen = _record(
                 board, data, (name, trip, subject, body), rendered, image, site
             )

@@ -4,9 +4,10 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from leftbook.views import api, boards, errors, feeds, files, janitor, posting, reports
+    from leftbook.views import api, boards, captcha, errors, feeds, files, janitor, posting, reports
 
     app.register_blueprint(errors.blueprint)
+    app.register_blueprint(captcha.blueprint)
     app.register_blueprint(posting.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(janitor.blueprint)

@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from leftbook import pages
 from leftbook.pagecache import FragmentCache
 from leftbook.reports import REASONS
+from leftbook.views.captcha import page_gate
 from leftbook.views.common import PASSWORD_COOKIE, get_board, not_modified_or
 from leftbook.views.janitor import current_grant
 
@@ -31,7 +32,7 @@ def _janitor_state() -> tuple:
 
 def _form_context() -> dict:
     return {"csrf_token": generate_csrf(), "password": request.cookies.get(PASSWORD_COOKIE, ""),
-            "report_reasons": REASONS}
+            "report_reasons": REASONS, "posting_gate": page_gate()}
 
 
 @blueprint.get("/")

@@ -26,11 +26,15 @@ def wants_json() -> bool:
 
 def viewer_state() -> tuple[str, ...]:
     """What makes one reader's copy of a page differ from another's (form tokens, prefill)."""
+    from leftbook.views.captcha import page_gate
+
     generate_csrf()
+    gate = page_gate()
     return (
         session.get("csrf_token", ""),
         request.cookies.get(PASSWORD_COOKIE, ""),
         current_app.config.get("ONION_HOST") or "",
+        *(gate.state if gate else ()),
     )
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, request, url
 
 from leftbook import identity, owndelete, posts
 from leftbook.forms import DeleteForm, PostForm, first_error
+from leftbook.views import captcha as posting_gate
 from leftbook.views.common import (
     PASSWORD_COOKIE,
     POSTER_COOKIE,
@@ -50,12 +51,17 @@ def create(board: str):
         identity.new_poster_token()
     )
     try:
+        guard = posting_gate.posting_guard(
+            b, form.thread.data, form.body.data or "", poster_token,
+            (form.captcha_challenge.data or "", form.captcha_answer.data or ""))
         thread_no, no = posts.create_post(
             b, _read_form(form, poster_token, password), site_secrets(),
-            current_app.config["BOARDS"],
+            current_app.config["BOARDS"], guard=guard,
         )
     except posts.PostError as exc:
         abort(exc.status, exc.message)
+    except posting_gate.REFUSALS as exc:
+        return posting_gate.refusal(exc)
     if wants_json():
         response = jsonify(thread=thread_no, no=no)
     else:
