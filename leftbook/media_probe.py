@@ -48,7 +48,7 @@ class Probe:
     height: int
     frames: int
     webp: WebPLayout | None = None
-    gif_transparency: bool = False
+    gif_reveals_holes: bool = False
 
 
 def sniff(data: bytes) -> str | None:
@@ -66,11 +66,11 @@ def sniff(data: bytes) -> str | None:
 
 def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int, bool]:
     """Frames (counted up to ``frame_cap + 1``), the largest canvas any frame reaches, and
-    whether any frame has a transparent colour."""
+    whether a pixel can turn transparent again (transparency plus restoring disposal)."""
     width, height, flags = struct.unpack_from("<HHB", data, 6)
     pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
     frames = 0
-    transparent = False
+    transparent = restores = False
     while pos < len(data) and frames <= frame_cap:
         block = data[pos]
         if block == 0x2C:
@@ -81,13 +81,14 @@ def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int, bool]:
         elif block == 0x21:
             if data[pos + 1 : pos + 3] == b"\xf9\x04" and len(data) > pos + 4:
                 transparent = transparent or bool(data[pos + 3] & 1)
+                restores = restores or (data[pos + 3] >> 2) & 7 in (2, 3)
             pos += 2
         else:
             break
         while pos < len(data) and data[pos]:
             pos += data[pos] + 1
         pos += 1
-    return frames, width, height, transparent
+    return frames, width, height, transparent and restores
 
 
 def webp_layout(data: bytes) -> WebPLayout:
@@ -118,9 +119,9 @@ def probe(data: bytes, limits: FileLimits) -> Probe:
     try:
         image = Image.open(io.BytesIO(data), formats=PILLOW_FORMATS[kind])
         width, height = image.size
-        frames, gif_transparency = getattr(image, "n_frames", 1), False
+        frames, gif_reveals_holes = getattr(image, "n_frames", 1), False
         if kind == "GIF":
-            frames, width, height, gif_transparency = gif_extent(data, limits.max_frames)
+            frames, width, height, gif_reveals_holes = gif_extent(data, limits.max_frames)
         elif kind == "JPEG":
             frames = 1  # an MPO's extra pictures (previews, depth maps) are dropped
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -138,7 +139,7 @@ def probe(data: bytes, limits: FileLimits) -> Probe:
     if frames > 1 and frames * width * height > limits.max_animation_pixels:
         raise MediaError(413, "The animation is too long for its size; make it shorter or smaller.")
     layout = webp_layout(data) if kind == "WEBP" else None
-    return Probe(kind, image, width, height, frames, layout, gif_transparency)
+    return Probe(kind, image, width, height, frames, layout, gif_reveals_holes)
 
 
 def _too_many_pixels(limits: FileLimits) -> str:

@@ -13,7 +13,7 @@ class FileLimits:
     max_pixels: int = 40_000_000
     max_frames: int = 500
     thumb_size: int = 250
-    max_animation_pixels: int = 100_000_000  # width x height x frames: bounds decode time
+    max_animation_pixels: int = 50_000_000  # width x height x frames: bounds CPU and memory
 
 
 class MediaError(ValueError):

@@ -161,6 +161,17 @@ def gif_with_metadata(
     return _with_gif_application_extension(data, b"LEFTBOOK", b"1.0", SECRET.encode())
 
 
+def photo_gif(count: int = 20) -> bytes:
+    """A photo-like animated GIF where little moves: Pillow stores small delta frames."""
+    base = photo(320, 180).quantize(128)
+    frames = []
+    for index in range(count):
+        frame = base.copy()
+        frame.paste(index % 128, (index * 10, 50, index * 10 + 40, 90))
+        frames.append(frame)
+    return _encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+
+
 def _with_gif_application_extension(gif: bytes, name: bytes, code: bytes, body: bytes) -> bytes:
     flags = gif[10]
     at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)

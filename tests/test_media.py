@@ -30,6 +30,7 @@ from images import (
     identifying_exif,
     jpeg_with_metadata,
     photo,
+    photo_gif,
     png_bomb,
     png_declaring,
     png_with_metadata,
@@ -241,6 +242,7 @@ def frames_of(data: bytes) -> list[tuple[np.ndarray, int]]:
 ANIMATIONS = {
     "gif-transparent": lambda: gif_with_metadata(5),
     "gif-opaque": lambda: gif_with_metadata(5, transparent=False),
+    "gif-photo": lambda: photo_gif(5),
     "webp-lossless": lambda: webp_animation(5, lossless=True),
 }
 
@@ -258,9 +260,17 @@ def test_animations_keep_frames_durations_and_loop(name):
     assert decode(result.data).info.get("loop") == 0
     thumbnail = decode(result.thumb)
     assert getattr(thumbnail, "n_frames", 1) == 1
-    assert result.thumb_ext == (".jpg" if name == "gif-opaque" else ".png")
+    assert result.thumb_ext == (".png" if "transparent" in name or "webp" in name else ".jpg")
     if result.thumb_ext == ".png":
         assert np.array_equal(pixels(thumbnail), original[0][0])  # first frame, not resized
+
+
+def test_gif_frames_stay_small_deltas():
+    """Whole-canvas frames are written back as deltas: the file does not balloon."""
+    upload = photo_gif(20)
+    result = process_upload(upload, LIMITS)
+    assert decode(result.data).n_frames == 20
+    assert result.fsize <= 1.2 * len(upload)
 
 
 def test_lossy_webp_animation_keeps_its_frames():
