@@ -49,6 +49,8 @@ def init_app(app: Flask) -> None:
     """Bind the proxy to the configured database, create the schema, and wire per-request use."""
     from leftbook import models
 
+    if database.obj is not None and not database.is_closed():
+        database.close()
     database.initialize(open_database(app.config["LEFTBOOK_DATABASE_URL"]))
     with database.connection_context():
         models.create_schema()

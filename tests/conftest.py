@@ -9,6 +9,31 @@ import pytest
 from leftbook import clock, create_app
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Set by the test command's second pass: every test then runs on a fresh PostgreSQL schema.
+TEST_DATABASE_URL = os.environ.get("LEFTBOOK_TEST_DATABASE_URL")
+
+
+def reset_test_database(url: str) -> None:
+    """Drop and recreate the public schema, so each test starts from an empty database."""
+    from playhouse.db_url import connect
+
+    db = connect(url)
+    with db.connection_context():
+        db.execute_sql("DROP SCHEMA public CASCADE")
+        db.execute_sql("CREATE SCHEMA public")
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not TEST_DATABASE_URL:
+        return
+    skip = pytest.mark.skip(reason="SQLite-specific: this pass runs on PostgreSQL")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -17,7 +42,12 @@ def settings(tmp_path, monkeypatch) -> dict:
     for key in list(os.environ):
         if key.startswith("LEFTBOOK_"):
             monkeypatch.delenv(key)
+    database = {}
+    if TEST_DATABASE_URL:
+        reset_test_database(TEST_DATABASE_URL)
+        database["LEFTBOOK_DATABASE_URL"] = TEST_DATABASE_URL
     return {
+        **database,
         "TESTING": True,
         "LEFTBOOK_DATA_DIR": str(tmp_path / "data"),
         "LEFTBOOK_FLOOD": "off",

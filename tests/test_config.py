@@ -44,6 +44,7 @@ def test_weak_configured_secret_is_refused(settings):
         create_app({**settings, "SECRET_KEY": "dev"})
 
 
+@pytest.mark.sqlite_only
 def test_config_toml_and_environment(settings, monkeypatch):
     data = Path(settings["LEFTBOOK_DATA_DIR"])
     data.mkdir(parents=True)

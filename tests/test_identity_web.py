@@ -4,7 +4,7 @@ import io
 import re
 from pathlib import Path
 
-from leftbook.db import database
+from leftbook.db import database, is_sqlite
 from leftbook.models import MODELS, Post, Thread
 from leftbook.tripcode import classic_tripcode
 from tests.images import photo
@@ -85,7 +85,8 @@ def test_database_holds_no_token_and_no_password(app, client, post):
             for row in model.select().dicts():
                 dump = repr(row)
                 assert not any(s in dump for s in secrets), (model.__name__, row)
-        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if is_sqlite():
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     for path in Path(app.config["LEFTBOOK_DATA_DIR"]).rglob("*"):
         if path.is_file():
             raw = path.read_bytes()
