@@ -8,7 +8,7 @@ from pathlib import Path
 
 from peewee import IntegrityError
 
-from leftbook import clock, filters, identity, markup, media, removal, tripcode
+from leftbook import clock, filebans, filters, identity, markup, media, removal, tripcode
 from leftbook.boardconf import Board
 from leftbook.db import write_transaction
 from leftbook.models import Backlink, BoardState, File, Post, Thread
@@ -139,7 +139,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         thread = Thread.create(board=board.slug, no=no, salt=identity.new_thread_salt(),
                                created=now, bumped=now, last_modified=now)
     poster_id = (
-        identity.thread_poster_id(thread.salt, data.poster_token)
+        identity.thread_poster_id(bytes(thread.salt), data.poster_token)
         if board.ids and data.poster_token else None
     )
     post = Post.create(
@@ -189,6 +189,8 @@ def create_post(board: Board, data: PostInput, site: SiteSecrets,
             image = media.process_upload(data.file_data, _file_limits(board))
         except media.MediaError as exc:
             raise PostError(str(exc), exc.status) from exc
+        if filebans.is_banned(image.tim, image.phash):
+            raise PostError("This file is banned from the site.", 403)
     wrote_file = media.store(image, site.files_dir) if image else False
     try:
         with write_transaction():

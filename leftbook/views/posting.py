@@ -46,7 +46,9 @@ def create(board: str):
     form = PostForm()
     if not form.validate():
         abort(400, first_error(form))
-    poster_token = request.cookies.get(POSTER_COOKIE) or identity.new_poster_token()
+    poster_token = request.cookies.get(POSTER_COOKIE, "")
+    if not identity.is_poster_token(poster_token):
+        poster_token = identity.new_poster_token()
     password = form.password.data or request.cookies.get(PASSWORD_COOKIE) or (
         identity.new_poster_token()
     )
