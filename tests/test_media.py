@@ -567,3 +567,32 @@ def test_phash_matches_altered_copies_and_not_other_pictures():
     assert phash_distance(banned, banned) == 0
     with pytest.raises(ValueError):
         phash_distance(banned, banned + "0")
+
+
+FUZZ_SEEDS = {
+    "jpeg": lambda: jpeg_with_metadata(photo(64, 48)),
+    "png": lambda: png_with_metadata(photo(64, 48)),
+    "gif": lambda: gif_with_metadata(3),
+    "webp": lambda: webp_animation(3, lossless=False),
+}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt EXIF it skips
+@pytest.mark.parametrize("name", FUZZ_SEEDS)
+def test_corrupted_files_are_refused_cleanly_or_stored_clean(name):
+    """Random byte damage never escapes as anything but a MediaError or a clean image."""
+    original = FUZZ_SEEDS[name]()
+    rng = np.random.default_rng(list(FUZZ_SEEDS).index(name))
+    for _ in range(150):
+        damaged = bytearray(original)
+        for position in rng.integers(0, len(damaged), int(rng.integers(1, 6))):
+            damaged[position] = int(rng.integers(0, 256))
+        if rng.random() < 0.3:
+            del damaged[int(rng.integers(0, len(damaged))) :]
+        try:
+            result = process_upload(bytes(damaged), LIMITS)
+        except MediaError as error:
+            assert error.status in (400, 413, 415)
+            continue
+        assert SECRET.encode() not in result.data
+        decode(result.data)
