@@ -3,7 +3,7 @@
 The site keeps at most `pages * threads_per_page` threads per board, so a million posts
 only fit in live threads of a big site: the bench boards are the shipped ones with
 100 pages of 10 threads (1 000 threads per board) and 1 000 replies at most. Threads
-hold 1-399 posts (200 on average, bump limit 300), spread over the five boards; the
+hold 1-439 posts (220 on average, bump limit 300), spread over the five boards; the
 first thread of /theory/ has exactly 300 replies. A quarter of the replies quote an
 earlier post of their thread (so backlinks exist); no files.
 
@@ -28,7 +28,7 @@ from leftbook.models import Backlink, BoardState, Post, Thread, create_schema
 SHIPPED_BOARDS = Path(__file__).resolve().parent.parent / "boards"
 BENCH_LIMITS = {"pages": 100, "threads_per_page": 10, "bump_limit": 300,
                 "max_replies": 1000, "thread_ttl": "365d"}
-MEAN_THREAD_POSTS = 200
+MEAN_THREAD_POSTS = 220
 BIG_THREAD_REPLIES = 300
 ROWS_PER_INSERT = 1000
 ROWS_PER_TRANSACTION = 5000
@@ -221,7 +221,11 @@ def main() -> None:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, mode=0o700)
     started = time.monotonic()
-    summary = fill(args.posts, data_dir, args.seed)
+    try:
+        summary = fill(args.posts, data_dir, args.seed)
+    except BaseException:
+        shutil.rmtree(data_dir)
+        raise
     big = summary["big_thread"]
     print(f"{args.posts} posts in {time.monotonic() - started:.1f}s into {data_dir}; "
           f"300-reply thread /{big['board']}/res/{big['no']}.html")
