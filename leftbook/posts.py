@@ -116,15 +116,14 @@ def _open_thread(board: Board, thread_no: int) -> Thread:
     return thread
 
 
-def _file_row(image: media.ProcessedImage, now: int) -> File:
-    row = File.get_or_none(File.tim == image.tim)
-    if row is None:
-        row = File.create(
-            tim=image.tim, ext=image.ext, thumb_ext=image.thumb_ext, w=image.w, h=image.h,
-            tn_w=image.tn_w, tn_h=image.tn_h, fsize=image.fsize, md5=image.md5,
-            phash=image.phash, created=now,
-        )
-    return row
+def _file_row(image: media.ProcessedImage, now: int) -> str:
+    """The File row for a stored image; concurrent posts of one picture share it."""
+    File.insert(
+        tim=image.tim, ext=image.ext, thumb_ext=image.thumb_ext, w=image.w, h=image.h,
+        tn_w=image.tn_w, tn_h=image.tn_h, fsize=image.fsize, md5=image.md5,
+        phash=image.phash, created=now,
+    ).on_conflict_ignore().execute()
+    return image.tim
 
 
 def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None],
