@@ -14,6 +14,8 @@ from flask import (
     request,
     session,
 )
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
 
 from leftbook import captcha, clock, flood, lockdown, posts
 from leftbook.boardconf import Board
@@ -32,7 +34,7 @@ SOLVE_PAGE = """{% extends "base.html" %}
 {% block title %}Captcha &middot; Leftbook{% endblock %}
 {% block main %}<section class="error"><h1>{{ title }}</h1><p class="message">{{ message }}</p>
 {% if gate %}<form method="post" action="{{ url_for('captcha.solve') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+<input type="hidden" name="csrf_token" value="{{ csrf_token }}">
 {% include "_captcha.html" %}<button type="submit">Solve</button></form>{% endif %}
 <p><a href="{{ url_for('boards.home') }}">Back to the boards</a></p></section>{% endblock %}"""
 
@@ -161,6 +163,7 @@ def refusal(exc: Exception) -> Response:
         return make_response(error_response(exc.status, exc.message))
     page = render_template_string(
         SOLVE_PAGE, title="Captcha needed", gate=PostingGate(challenge=current_challenge()),
+        csrf_token=generate_csrf(),
         message=f"{exc.message} Solving it gives you a pass for a few posts: then go back "
                 "and send your post again (your text is still in the form).")
     return make_response(page, exc.status)
@@ -187,9 +190,6 @@ def image(token: str) -> Response:
 @blueprint.post("/captcha/solve")
 def solve() -> Response:
     """Solve a captcha on its own (after a refusal); grants the pass cookie."""
-    from flask_wtf.csrf import validate_csrf
-    from wtforms import ValidationError
-
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
