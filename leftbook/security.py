@@ -1,5 +1,7 @@
 """Strict response headers and the Host check, in one place for every response."""
 
+import re
+
 from flask import Flask, Response, abort, request
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
@@ -28,13 +30,15 @@ SECURITY_HEADERS = {
 }
 
 
+HOST_WITH_PORT = re.compile(r"^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$")
+
+
 def host_allowed(host: str, onion_host: str | None) -> bool:
-    """Only loopback names and the site's own onion name are answered."""
-    name = host.lower()
-    if name.startswith("["):
-        name = name.split("]")[0] + "]"
-    else:
-        name = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+    """Only loopback names and the site's own onion name (with an optional numeric port)."""
+    match = HOST_WITH_PORT.match(host.lower())
+    if match is None:
+        return False
+    name = match.group(1)
     return name in LOOPBACK_HOSTS or (onion_host is not None and name == onion_host.lower())
 
 

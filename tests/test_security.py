@@ -35,6 +35,9 @@ def test_loopback_names():
     assert host_allowed("127.0.0.1", None)
     assert host_allowed("[::1]:8080", None)
     assert not host_allowed("localhost.evil.example", None)
+    assert not host_allowed("localhost:evil", None)
+    assert not host_allowed("localhost:80@evil.example", None)
+    assert not host_allowed("", None)
 
 
 def test_posting_cookies_are_httponly_and_strict(client, post):
