@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import IntegrityError
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from leftbook import clock
 from leftbook.db import write_transaction
@@ -153,7 +153,7 @@ def _wave(image: Image.Image) -> Image.Image:
 
 
 def render_image(answer: str) -> bytes:
-    """A PNG of `answer`: rotated, jittered characters on a wave, with noise lines and dots."""
+    """A PNG of `answer`: rotated, jittered characters on a wave, with noise lines and speckles."""
     width, height = IMAGE_SIZE
     font = ImageFont.load_default(size=FONT_SIZE)
     canvas = Image.new("L", IMAGE_SIZE, 255)
@@ -168,10 +168,8 @@ def render_image(answer: str) -> bytes:
     for _ in range(5):
         points = [(_random.randint(0, width), _random.randint(0, height)) for _ in range(3)]
         draw.line(points, fill=_random.randint(0, 120), width=_random.randint(1, 2))
-    for _ in range(width * height // 25):
-        draw.point((_random.randrange(width), _random.randrange(height)),
-                   fill=_random.randint(0, 255))
-    canvas = canvas.filter(ImageFilter.SMOOTH)
+    speckles = Image.effect_noise(IMAGE_SIZE, 60).point(lambda v: 40 if v < 40 else 255)
+    canvas = ImageChops.darker(canvas, speckles).filter(ImageFilter.SMOOTH)
     buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG", optimize=True)
+    canvas.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
