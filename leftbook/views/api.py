@@ -7,55 +7,20 @@ Last-Modified is current, before running the queries that build the answer.
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app
 from werkzeug.exceptions import HTTPException
 
-from leftbook import apiformat, clock, pages
+from leftbook import apiformat, pages
 from leftbook.boardconf import Board
 from leftbook.models import Thread
-from leftbook.pagecache import etag_for
-from leftbook.views.common import get_board
+from leftbook.views.common import conditional, get_board, version_seen_at
 
 blueprint = Blueprint("api", __name__)
 
 JSON_TYPE = "application/json"
 THREAD_GONE = "This thread does not exist (it may have been deleted or pruned)."
-
-
-def version_seen_at(key: str, version: object) -> int:
-    """When this process first saw `version` of `key`, used as Last-Modified.
-
-    Deleting or pinning a thread changes a board without changing any post time, so only the
-    version tells every change; another instance may date a version a little later, which
-    costs a reader one full answer, never a stale one.
-    """
-    seen = current_app.extensions.setdefault("leftbook_version_seen", {})
-    known = seen.get(key)
-    if known is None or known[0] != version:
-        known = (version, clock.now())
-        seen[key] = known
-    return known[1]
-
-
-def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
-                mimetype: str) -> Response:
-    """Answer 304 when the reader's copy is current (ETag first, else Last-Modified)."""
-    etag = etag_for(*parts).strip('"')
-    if request.if_none_match:
-        fresh = not request.if_none_match.star_tag and request.if_none_match.contains_weak(etag)
-    else:
-        since = request.if_modified_since
-        fresh = since is not None and since.timestamp() >= last_modified
-    response_class = current_app.response_class
-    response = response_class(status=304) if fresh else response_class(render(),
-                                                                       mimetype=mimetype)
-    response.set_etag(etag)
-    response.last_modified = datetime.fromtimestamp(last_modified, UTC)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 def board_conditional(board: Board, kind: tuple, render: Callable[[], str],

@@ -1,8 +1,12 @@
 """Small helpers the views share."""
 
-from flask import Response, abort, current_app, make_response, request, session
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
+from leftbook import clock
 from leftbook.boardconf import Board
 from leftbook.pagecache import etag_for
 
@@ -38,16 +42,44 @@ def viewer_state() -> tuple[str, ...]:
     )
 
 
-def not_modified_or(version_parts: tuple, render) -> Response:
-    """Answer 304 when the reader's copy is current, else render the page with its ETag."""
-    etag = etag_for(*version_parts, *viewer_state())
-    if etag.strip('"') in request.if_none_match:
-        response = make_response("", 304)
+def version_seen_at(key: str, version: object) -> int:
+    """When this process first saw `version` of `key`, used as Last-Modified.
+
+    Deleting or pinning a thread changes a board without changing any post time, so only the
+    version tells every change; another instance may date a version a little later, which
+    costs a reader one full answer, never a stale one.
+    """
+    seen = current_app.extensions.setdefault("leftbook_version_seen", {})
+    known = seen.get(key)
+    if known is None or known[0] != version:
+        known = (version, clock.now())
+        seen[key] = known
+    return known[1]
+
+
+def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
+                mimetype: str, cache_control: str = "no-cache") -> Response:
+    """Answer 304 when the reader's copy is current (ETag first, else Last-Modified)."""
+    etag = etag_for(*parts).strip('"')
+    if request.if_none_match:
+        fresh = not request.if_none_match.star_tag and request.if_none_match.contains_weak(etag)
     else:
-        response = make_response(render())
-    response.set_etag(etag.strip('"'))
-    response.headers["Cache-Control"] = "private, no-cache"
+        since = request.if_modified_since
+        fresh = since is not None and since.timestamp() >= last_modified
+    response_class = current_app.response_class
+    response = response_class(status=304) if fresh else response_class(render(),
+                                                                       mimetype=mimetype)
+    response.set_etag(etag)
+    response.last_modified = datetime.fromtimestamp(last_modified, UTC)
+    response.headers["Cache-Control"] = cache_control
     return response
+
+
+def not_modified_or(version_parts: tuple, render: Callable[[], str]) -> Response:
+    """An HTML page, 304 when the reader's copy is current; it carries their form tokens."""
+    last_modified = version_seen_at(repr(version_parts[:2]), version_parts)
+    return conditional((*version_parts, *viewer_state()), last_modified, render,
+                       "text/html", cache_control="private, no-cache")
 
 
 def cookie_options(max_age: int | None = None) -> dict:
