@@ -6,6 +6,7 @@ transaction and renewed by the pass between batches, so a crashed holder frees i
 """
 
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ from leftbook.models import Lock
 PRUNE_LOCK = "prune"
 LOCK_SECONDS = 600
 ADVISORY_KEY = int.from_bytes(b"leftbook", "big")  # any fixed 63-bit number
+_IN_THIS_PROCESS = threading.Lock()
 
 
 class PruneLockLost(RuntimeError):
@@ -62,7 +64,23 @@ def _release_row_lock(holder: str) -> None:
 
 @contextmanager
 def prune_lock() -> Iterator[PruneLock | None]:
-    """Yield a held lock, or None when another pass holds it (then skip the pass)."""
+    """Yield a held lock, or None when another pass holds it (then skip the pass).
+
+    A lock in this process comes first: PostgreSQL's advisory locks are re-entrant within
+    one session, and two threads of one instance must not both prune either.
+    """
+    if not _IN_THIS_PROCESS.acquire(blocking=False):
+        yield None
+        return
+    try:
+        with _database_lock() as held:
+            yield held
+    finally:
+        _IN_THIS_PROCESS.release()
+
+
+@contextmanager
+def _database_lock() -> Iterator[PruneLock | None]:
     if not is_sqlite():
         taken = database.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,))
         if not taken.fetchone()[0]:

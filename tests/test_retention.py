@@ -8,22 +8,25 @@ import time
 from pathlib import Path
 
 import pytest
+from peewee import SqliteDatabase
 from PIL import Image
 
 from leftbook import retention, retention_files, retention_threads
 from leftbook.cli import main
 from leftbook.config import ConfigError
+from leftbook.db import open_database
 from leftbook.models import (
     AuditEntry,
     File,
     FloodEvent,
+    Lock,
     Post,
     Report,
     Setting,
     Thread,
     UsedChallenge,
 )
-from leftbook.retention_lock import prune_lock
+from leftbook.retention_lock import ADVISORY_KEY, PRUNE_LOCK, prune_lock
 from leftbook.scheduler import prune_interval, prune_schedule
 
 T0 = 1_800_000_000
@@ -282,6 +285,46 @@ def test_a_pass_that_finds_the_lock_taken_skips(app, new_thread, frozen_clock):
         assert run_prune(app) == {"skipped": 1}
     assert thread_numbers(app) != set()
     assert run_prune(app)["threads"] == 1
+
+
+@pytest.fixture
+def other_instance(app):
+    """Hold the prune lock the way another instance on the same database would."""
+    other = open_database(app.config["LEFTBOOK_DATABASE_URL"])
+    other.connect()
+
+    def hold(expires: int) -> None:
+        if isinstance(other, SqliteDatabase):
+            other.execute_sql("INSERT INTO lock (name, holder, expires) VALUES (?, ?, ?)",
+                              (PRUNE_LOCK, "another instance", expires))
+        else:
+            other.execute_sql("SELECT pg_advisory_lock(%s)", (ADVISORY_KEY,))
+
+    yield hold
+    other.close()
+
+
+def test_a_pass_skips_while_another_instance_holds_the_lock(app, new_thread, frozen_clock,
+                                                            other_instance):
+    frozen_clock(T0)
+    new_thread("soc")
+    frozen_clock(T0 + 31 * DAY)
+    other_instance(T0 + 31 * DAY + 60)
+    assert run_prune(app) == {"skipped": 1}
+    assert thread_numbers(app) != set()
+
+
+def test_a_lock_row_left_by_a_crashed_instance_expires(app, new_thread, frozen_clock,
+                                                      other_instance):
+    if not app.config["LEFTBOOK_DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("PostgreSQL frees an advisory lock when its session ends")
+    frozen_clock(T0)
+    new_thread("soc")
+    frozen_clock(T0 + 31 * DAY)
+    other_instance(T0 + 31 * DAY - 1)
+    assert run_prune(app)["threads"] == 1
+    with app.app_context():
+        assert Lock.select().count() == 0
 
 
 def test_two_passes_started_at_once_do_not_both_run(app, new_thread, frozen_clock, monkeypatch):
