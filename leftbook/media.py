@@ -18,7 +18,6 @@ from leftbook.media_thumb import (
     make_thumbnail,
     perceptual_hash,
     phash_distance,
-    spoiler_thumbnail,
 )
 from leftbook.media_types import FileLimits, MediaError, ProcessedImage
 
@@ -29,7 +28,6 @@ __all__ = [
     "phash_distance",
     "process_upload",
     "remove",
-    "spoiler_thumbnail",
     "store",
     "stored_path",
     "sweep_partial_files",

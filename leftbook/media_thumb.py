@@ -1,4 +1,4 @@
-"""Thumbnails, perceptual hashes and the generic spoiler thumbnail."""
+"""Thumbnails and perceptual hashes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import functools
 import io
 
 import imagehash
-from PIL import Image, ImageDraw
+from PIL import Image
 
 THUMB_JPEG_QUALITY = 80
-SPOILER_SIZE = 100
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 
 
@@ -66,17 +65,3 @@ def phash_distance(a: str, b: str) -> int:
     if len(a) != len(b):
         raise ValueError("perceptual hashes of different lengths")
     return (int(a, 16) ^ int(b, 16)).bit_count()
-
-
-@functools.cache
-def spoiler_thumbnail() -> bytes:
-    """A generic PNG shown instead of a spoilered file's thumbnail (made once, in memory)."""
-    image = Image.new("RGB", (SPOILER_SIZE, SPOILER_SIZE), (60, 60, 66))
-    draw = ImageDraw.Draw(image)
-    for offset in range(-SPOILER_SIZE, SPOILER_SIZE, 14):
-        draw.line((offset, SPOILER_SIZE, offset + SPOILER_SIZE, 0), fill=(78, 78, 86), width=5)
-    draw.rectangle((8, 38, SPOILER_SIZE - 9, 61), fill=(30, 30, 34))
-    draw.text((SPOILER_SIZE // 2, 50), "SPOILER", fill=(230, 230, 230), anchor="mm")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()

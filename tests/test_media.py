@@ -46,7 +46,6 @@ from leftbook.media import (
     phash_distance,
     process_upload,
     remove,
-    spoiler_thumbnail,
     store,
     stored_path,
     sweep_partial_files,
@@ -434,11 +433,6 @@ def test_identity_fields_follow_the_stored_bytes():
     assert result.md5 == base64.b64encode(hashlib.md5(result.data).digest()).decode()
     assert result.fsize == len(result.data)
     assert process_upload(jpeg_with_metadata(), LIMITS).tim == result.tim  # deterministic
-
-
-def test_spoiler_thumbnail_is_a_small_png():
-    image = decode(spoiler_thumbnail())
-    assert image.format == "PNG" and image.size == (100, 100)
 
 
 @pytest.fixture
