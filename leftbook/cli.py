@@ -73,6 +73,43 @@ def lockdown(state: str, slug: str | None, mode: str) -> None:
     click.echo(f"{where} is now {mode}." if state == "on" else f"lockdown lifted on {where}.")
 
 
+@main.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def export_site(path: str) -> None:
+    """Write every row of the database to PATH (JSON lines; a .gz name compresses it)."""
+    from pathlib import Path
+
+    from leftbook import transfer
+    from leftbook.db import database
+
+    with database.connection_context():
+        try:
+            counts = transfer.export_site(Path(path))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {path}: {exc.strerror}") from exc
+    click.echo(f"exported {transfer.describe(counts)} to {path} (mode 0600: it holds posts and "
+               "password hashes; delete it once imported). Copy the files/ directory too.")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_site(path: str) -> None:
+    """Load a dump made by `leftbook export` into this site's database, which must be empty."""
+    from pathlib import Path
+
+    from leftbook import transfer
+    from leftbook.db import database
+
+    with database.connection_context():
+        try:
+            counts = transfer.import_site(Path(path))
+        except transfer.TransferError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"imported {transfer.describe(counts)}")
+
+
 @main.group()
 def onion() -> None:
     """The onion service."""
