@@ -9,6 +9,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from peewee import Model
@@ -36,7 +37,7 @@ log = logging.getLogger("leftbook.retention")
 
 REPORT_SECONDS = 7 * 86400
 AUDIT_SECONDS = 30 * 86400
-FLOOD_EVENT_SECONDS = 60 * 60  # longer than any flood-control window
+FLOOD_EVENT_SECONDS = 60 * 60  # flood control's longest window (threads per hour)
 ORPHAN_GRACE_SECONDS = 10 * 60
 BATCH_POSTS = 1000
 BATCH_ROWS = 2000
@@ -90,6 +91,14 @@ def count_prunable(boards: dict[str, Board], files_dir: Path, *,
     for key, table, condition in _expiring_rows(now):
         counts[key] = table.select().where(condition).count()
     return dict(counts)
+
+
+def _delete_some(table: type[Model], condition) -> int:
+    """Delete up to BATCH_ROWS rows of `table` matching `condition`; how many went."""
+    primary_key = table._meta.primary_key
+    doomed = [pk for (pk,) in table.select(primary_key).where(condition)
+              .limit(BATCH_ROWS).tuples()]
+    return table.delete().where(primary_key.in_(doomed)).execute() if doomed else 0
 
 
 class _Pass:
@@ -152,14 +161,7 @@ class _Pass:
 
     def expiring_rows(self) -> None:
         for key, table, condition in _expiring_rows(clock.now()):
-            primary_key = table._meta.primary_key
-
-            def batch(table=table, condition=condition, primary_key=primary_key) -> int:
-                doomed = [pk for (pk,) in table.select(primary_key).where(condition)
-                          .limit(BATCH_ROWS).tuples()]
-                return table.delete().where(primary_key.in_(doomed)).execute() if doomed else 0
-
-            self.counts[key] += self.repeat(batch)
+            self.counts[key] += self.repeat(partial(_delete_some, table, condition))
 
 
 def _scrub_sqlite() -> None:
