@@ -3,6 +3,7 @@
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -24,6 +25,29 @@ def _stop_on_signals(server) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def _publish(app: Flask, port: int, published: list) -> None:
+    """Publish the onion service while the site already serves on loopback (this can take
+    minutes while a launched tor bootstraps); keep the handle for shutdown."""
+    from leftbook.publishing import publish_site
+
+    def learned(address: str) -> None:
+        app.config["ONION_HOST"] = address
+        print(f"Onion service: http://{address}/", flush=True)
+
+    try:
+        site = publish_site(
+            Path(app.config["LEFTBOOK_DATA_DIR"]), app.config["LEFTBOOK_TOR"], port,
+            password=app.config.get("LEFTBOOK_TOR_PASSWORD"), on_address=learned,
+            log=lambda message: print(message, file=sys.stderr, flush=True),
+        )
+    except Exception as exc:  # an OnionError says what to do; nothing may stop the site
+        print(f"The onion service could not be published: {exc}\n"
+              "The site keeps serving on loopback only.", file=sys.stderr, flush=True)
+        return
+    if site is not None:
+        published.append(site)
+
+
 def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> None:
     """Bind, publish (when asked), then serve until SIGINT/SIGTERM."""
     pruning = prune_schedule(app)
@@ -38,24 +62,15 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> Non
     if host not in LOOPBACK_HOSTS:
         print(f"WARNING: listening on {host}, not loopback: anyone who can reach this "
               "machine can connect, bypassing Tor.", file=sys.stderr, flush=True)
-    published = None
+    published: list = []
     if onion:
-        from leftbook.publishing import publish_site
-
-        def learned(address: str) -> None:
-            app.config["ONION_HOST"] = address
-            print(f"Onion service: http://{address}/", flush=True)
-
-        published = publish_site(
-            Path(app.config["LEFTBOOK_DATA_DIR"]), app.config["LEFTBOOK_TOR"], bound_port,
-            password=app.config.get("LEFTBOOK_TOR_PASSWORD"), on_address=learned,
-            log=lambda message: print(message, file=sys.stderr, flush=True),
-        )
+        threading.Thread(target=_publish, args=(app, bound_port, published), daemon=True,
+                         name="onion-publisher").start()
     _stop_on_signals(server)
     pruning.start()
     try:
         server.run()
     finally:
         pruning.stop()
-        if published is not None:
-            published.close()
+        for site in published:
+            site.close()
