@@ -175,3 +175,14 @@ def test_crossing_a_threshold_turns_auto_captcha_on_for_a_while(settings, clock_
     clock_at(FLOOD_CAPTCHA_SECONDS + 1)
     assert 'name="captcha_answer"' not in client.get("/soc/").get_data(as_text=True)
     assert submit(client).status_code == 200
+
+
+def test_html_refusal_says_when_to_retry_and_that_the_text_is_kept(settings, clock_at):
+    app = flood_app(settings, replace(LOOSE, reply_cooldown=30))
+    client = app.test_client()
+    op = submit(client).get_json()["no"]
+    data = {"body": "a reply", "thread": op, "csrf_token": csrf_token(client)}
+    page = client.post("/soc/post", data=data, content_type="multipart/form-data")
+    assert page.status_code == 429 and page.headers["Retry-After"] == "30"
+    text = page.get_data(as_text=True)
+    assert "wait 30 seconds" in text and "your text is still in the form" in text

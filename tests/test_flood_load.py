@@ -15,7 +15,8 @@ SECONDS = 6
 @pytest.mark.slow
 def test_flood_is_refused_while_pages_stay_readable(settings, tmp_path):
     data_dir = tmp_path / "data"
-    process, base = start_site(data_dir)
+    same_database = {k: v for k, v in settings.items() if k == "LEFTBOOK_DATABASE_URL"}
+    process, base = start_site(data_dir, same_database)
     try:
         result = run_flood(base, board="soc", posters=POSTERS, readers=2, seconds=SECONDS,
                            max_posts_each=60)

@@ -155,7 +155,9 @@ def refusal(exc: Exception) -> Response:
     """The 4xx answer to a refused post: Retry-After on rates, a fresh captcha when asked."""
     if isinstance(exc, flood.Refused):
         flood.note_refusal(exc)
-        response = make_response(error_response(exc.status, exc.message))
+        message = exc.message if wants_json() else (
+            f"{exc.message} Then go back and send it again: your text is still in the form.")
+        response = make_response(error_response(exc.status, message))
         if exc.status == 429:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
