@@ -190,10 +190,19 @@ def mark_flood(scope: str) -> None:
 
 
 def note_refusal(exc: Refused) -> None:
-    """Record that a shared rate was crossed (its own transaction: the post changed nothing)."""
-    if isinstance(exc, FloodRefused):
-        with write_transaction():
-            mark_flood(exc.scope)
+    """Record that a shared rate was crossed (its own transaction: the post changed nothing).
+
+    A mark with more than half its time left is kept as it is, so a refused flood does not
+    queue for the write lock on every request.
+    """
+    if not isinstance(exc, FloodRefused):
+        return
+    fresh_until = clock.now() + FLOOD_CAPTCHA_SECONDS // 2
+    if Setting.select().where(Setting.key == _flood_key(exc.scope),
+                              Setting.expires > fresh_until).exists():
+        return
+    with write_transaction():
+        mark_flood(exc.scope)
 
 
 def under_flood(board: str) -> bool:
