@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,9 @@ MINIMUM_TOR = stem.version.Version("0.4.6.1")
 
 SYSTEM_CONTROLS = ("socket:/run/tor/control", "control:127.0.0.1:9051", "control:127.0.0.1:9151")
 """Where `auto` looks for a system tor (Debian's socket, tor's and Tor Browser's ports)."""
+
+CONNECT_TIMEOUT = 15.0
+"""Seconds allowed to connect, authenticate and ask tor's version."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,34 @@ def _ip_of(host: str) -> str:
 
 
 def open_controller(mode: TorMode, password: str | None) -> stem.control.Controller:
-    """Connect and authenticate to a `control` or `socket` mode tor; check its version."""
+    """Connect and authenticate to a `control` or `socket` mode tor; check its version.
+
+    stem waits forever for an answer, so this runs in a helper thread and gives up
+    (closing the socket) after CONNECT_TIMEOUT seconds.
+    """
+    attempt: dict[str, object] = {}
+    helper = threading.Thread(target=_open_into, args=(mode, password, attempt),
+                              name="onion-connect", daemon=True)
+    helper.start()
+    helper.join(CONNECT_TIMEOUT)
+    if helper.is_alive():
+        if isinstance(attempt.get("socket"), stem.control.Controller):
+            attempt["socket"].close()
+        raise CannotConnect(str(mode), f"no answer within {CONNECT_TIMEOUT:g} s")
+    if "error" in attempt:
+        raise attempt["error"]  # type: ignore[misc]
+    return attempt["controller"]  # type: ignore[return-value]
+
+
+def _open_into(mode: TorMode, password: str | None, attempt: dict[str, object]) -> None:
+    try:
+        attempt["controller"] = _open(mode, password, attempt)
+    except BaseException as exc:
+        attempt["error"] = exc
+
+
+def _open(mode: TorMode, password: str | None,
+          attempt: dict[str, object]) -> stem.control.Controller:
     where = str(mode)
     try:
         if mode.kind == "socket":
@@ -75,9 +106,13 @@ def open_controller(mode: TorMode, password: str | None) -> stem.control.Control
             controller = stem.control.Controller.from_port(_ip_of(mode.host), mode.port)
     except stem.SocketError as exc:
         raise CannotConnect(where, str(exc) or "connection refused") from exc
+    attempt["socket"] = controller
     try:
         stem.connection.authenticate(controller, password=password)
         check_version(controller.get_version())
+    except stem.connection.IncorrectSocketType as exc:
+        controller.close()
+        raise CannotConnect(where, "something answers there, but it is not tor") from exc
     except stem.connection.AuthenticationFailure as exc:
         controller.close()
         raise AuthFailed(where, str(exc) or type(exc).__name__) from exc

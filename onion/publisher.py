@@ -192,7 +192,7 @@ class Onion:
                 lost = True
             try:
                 self._reconnect()
-            except OnionError as exc:
+            except (OnionError, stem.ControllerError, OSError) as exc:
                 delay = min(delay * 2, max_backoff)
                 self.log(f"tor is still unreachable ({exc}); next try in {delay:g} s")
                 continue

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import socket
 import stat
+import threading
 
 import pytest
 import stem
@@ -253,6 +256,44 @@ def test_nothing_listening(tmp_path, mode):
     service = Onion(mode.format(port=free_port(), tmp=tmp_path))
     with pytest.raises(CannotConnect, match="ControlPort 9051"):
         service.publish({80: 8080}, tmp_path / "onion_key", timeout=None)
+
+
+@pytest.fixture
+def impostor():
+    """A loopback port where something that is not tor answers (or stays silent)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    replies = {"reply": b"HTTP/1.0 400 Bad Request\r\n\r\n"}
+    held = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                peer, _ = listener.accept()
+                held.append(peer)
+                if replies["reply"]:
+                    peer.recv(100)
+                    peer.sendall(replies["reply"])
+                    peer.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], replies
+    listener.close()
+    for peer in held:
+        peer.close()
+
+
+def test_something_that_is_not_tor(impostor):
+    port, _ = impostor
+    with pytest.raises(CannotConnect, match="not tor"):
+        Onion(f"control:127.0.0.1:{port}").connect()
+
+
+def test_silent_control_port_is_given_up(impostor, monkeypatch):
+    port, replies = impostor
+    replies["reply"] = b""
+    monkeypatch.setattr(onion.control, "CONNECT_TIMEOUT", 0.5)
+    with pytest.raises(CannotConnect, match=r"no answer within 0\.5 s"):
+        Onion(f"control:127.0.0.1:{port}").connect()
 
 
 @pytest.mark.parametrize("password", [None, "wrong"])
