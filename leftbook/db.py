@@ -9,11 +9,11 @@ from playhouse.db_url import connect
 
 database = DatabaseProxy()
 
-SQLITE_PRAGMAS = {
+SQLITE_PRAGMAS = {  # in this order: auto_vacuum only takes before the database file is set up
+    "auto_vacuum": "incremental",
     "journal_mode": "wal",
     "secure_delete": "on",
     "foreign_keys": 1,
-    "auto_vacuum": "incremental",
     "synchronous": "normal",
     "cache_size": -16000,
 }

@@ -63,7 +63,9 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
     )
     views = []
     for thread in threads:
-        op = _posts().where(Post.thread == thread.id, Post.no == thread.no).get()
+        op = _posts().where(Post.thread == thread.id, Post.no == thread.no).get_or_none()
+        if op is None:  # pruned or deleted since the thread list was read
+            continue
         shown = 1 if thread.sticky else board.preview_replies
         tail = list(
             _posts().where(Post.thread == thread.id, Post.no != thread.no)

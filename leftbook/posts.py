@@ -116,13 +116,18 @@ def _open_thread(board: Board, thread_no: int) -> Thread:
     return thread
 
 
-def _file_row(image: media.ProcessedImage, now: int) -> str:
-    """The File row for a stored image; concurrent posts of one picture share it."""
+def _file_row(image: media.ProcessedImage, now: int, files_dir: Path) -> str:
+    """The File row for a stored image; concurrent posts of one picture share it.
+
+    Stored again under the write lock: a prune pass may have unlinked an identical
+    picture since it was first written (that is a no-op when the files are there).
+    """
     File.insert(
         tim=image.tim, ext=image.ext, thumb_ext=image.thumb_ext, w=image.w, h=image.h,
         tn_w=image.tn_w, tn_h=image.tn_h, fsize=image.fsize, md5=image.md5,
         phash=image.phash, created=now,
     ).on_conflict_ignore().execute()
+    media.store(image, files_dir)
     return image.tim
 
 
@@ -146,7 +151,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         name=name, trip=trip, poster_id=poster_id, subject=subject or None, body=body,
         html=rendered.html, sage=sage,
         password_hash=identity.hash_password(data.password) if data.password else None,
-        file=_file_row(image, now) if image else None,
+        file=_file_row(image, now, site.files_dir) if image else None,
         filename=data.filename[:MAX_FILENAME] if site.keep_filenames and data.filename else None,
         spoiler=bool(image) and data.spoiler,
     )
