@@ -122,3 +122,48 @@ def test_cached_fragment_is_not_served_after_a_change(client, post, new_thread):
 def test_unknown_board_and_page_are_friendly_404s(client):
     response = client.get("/nope/")
     assert response.status_code == 404 and "no such board" in text(response)
+
+
+def test_pages_racing_a_prune_pass_get_the_page_or_a_404(app, new_thread, post, frozen_clock,
+                                                        monkeypatch):
+    """A reader during a pass sees a whole page or a 404, never an error or a half thread."""
+    import threading
+    from pathlib import Path
+
+    from leftbook import retention
+    from leftbook.db import database
+
+    frozen_clock(1_000_000)
+    threads = [new_thread("soc", body=f"doomed {n}") for n in range(12)]
+    for op in threads:
+        for n in range(3):
+            post("soc", thread=op, body=f"reply {n} to {op}")
+    frozen_clock(1_000_000 + 365 * 86400)
+    statuses: list[tuple[str, int, str]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        reader = app.test_client()
+        while not done.is_set():
+            for path in ["/soc/", "/soc/catalog.html", *(f"/soc/res/{op}.html" for op in threads)]:
+                response = reader.get(path)
+                statuses.append((path, response.status_code, response.get_data(as_text=True)))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    try:
+        with app.app_context(), database.connection_context():
+            counts = retention.prune(app.config["BOARDS"], Path(app.config["FILES_DIR"]),
+                                     batch_posts=4)
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join(timeout=30)
+    assert counts["threads"] == 12
+    assert statuses
+    for path, status, body in statuses:
+        assert status in (200, 404), (path, status)
+        if status == 200 and "/res/" in path:
+            op = path.rsplit("/", 1)[1].split(".")[0]
+            assert body.count(f"reply 0 to {op}") == body.count(f"reply 2 to {op}") == 1, path
