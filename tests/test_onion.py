@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import stem
@@ -229,6 +233,38 @@ def test_launched_tor_is_private_restarted_and_stopped(tmp_path, messages):
     finally:
         service.close()
     assert second.poll() is not None and first.poll() is not None
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+
+
+def test_launched_tor_dies_with_the_process_that_launched_it(tmp_path):
+    script = (
+        "import sys, time; from pathlib import Path; from onion import Onion\n"
+        "o = Onion('launch', tor_data_dir=Path(sys.argv[1]), log=lambda m: None,"
+        " tor_config={'DisableNetwork': '1'})\n"
+        "o.publish({80: 8080}, Path(sys.argv[2]), timeout=None)\n"
+        "print(o.launched.process.pid, flush=True); time.sleep(60)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "tor"),
+                              str(tmp_path / "onion_key")], stdout=subprocess.PIPE, text=True)
+    tor_pid = 0
+    try:
+        tor_pid = int(owner.stdout.readline())
+        assert not process_gone(tor_pid)
+        owner.kill()
+        owner.wait()
+        wait_until(lambda: process_gone(tor_pid), 10, "tor to exit with its owner")
+    finally:
+        owner.kill()
+        owner.wait()
+        owner.stdout.close()
+        if tor_pid and not process_gone(tor_pid):
+            os.kill(tor_pid, signal.SIGKILL)
 
 
 def test_auto_uses_a_reachable_system_tor(tor, tmp_path, monkeypatch, messages):
