@@ -89,8 +89,7 @@ def catalog(board: Board) -> list[ThreadView]:
     threads = list(_ordered_threads(board).limit(board.capacity))
     ops = {
         p.thread_id: p
-        for p in _posts().where(Post.board == board.slug, Post.no == Post.thread_no,
-                                Post.thread.in_([t.id for t in threads]))
+        for p in _posts().where(Post.board == board.slug, Post.no.in_([t.no for t in threads]))
     }
     return [ThreadView(t, [ops[t.id]]) for t in threads if t.id in ops]
 

@@ -133,7 +133,7 @@ def _file_row(image: media.ProcessedImage, now: int, files_dir: Path) -> str:
 
 def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None],
             rendered: markup.Rendered, image: media.ProcessedImage | None,
-            site: SiteSecrets) -> tuple[int, int, list]:
+            site: SiteSecrets, password_hash: str | None) -> tuple[int, int, list]:
     name, trip, subject, body = text
     now = clock.now()
     sage = "sage" in data.options.lower().split()
@@ -150,7 +150,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         board=board.slug, no=no, thread=thread.id, thread_no=thread.no, time=now,
         name=name, trip=trip, poster_id=poster_id, subject=subject or None, body=body,
         html=rendered.html, sage=sage,
-        password_hash=identity.hash_password(data.password) if data.password else None,
+        password_hash=password_hash,
         file=_file_row(image, now, site.files_dir) if image else None,
         filename=data.filename[:MAX_FILENAME] if site.keep_filenames and data.filename else None,
         spoiler=bool(image) and data.spoiler,
@@ -195,13 +195,15 @@ def create_post(board: Board, data: PostInput, site: SiteSecrets,
             raise PostError(str(exc), exc.status) from exc
         if filebans.is_banned(image.tim, image.phash):
             raise PostError("This file is banned from the site.", 403)
+    # the slow hash is made before the write lock is taken, not while holding it
+    password_hash = identity.hash_password(data.password) if data.password else None
     wrote_file = media.store(image, site.files_dir) if image else False
     try:
         with write_transaction():
             if guard is not None:
                 guard(body)
             thread_no, no, fallen = _record(
-                board, data, (name, trip, subject, body), rendered, image, site
+                board, data, (name, trip, subject, body), rendered, image, site, password_hash
             )
     except BaseException as exc:
         if wrote_file and File.get_or_none(File.tim == image.tim) is None:

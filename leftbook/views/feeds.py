@@ -139,9 +139,10 @@ def board_feed(board: str) -> Response:
     b = get_board(board)
 
     def render() -> str:
+        newest = [no for (no,) in Thread.select(Thread.no).where(Thread.board == b.slug)
+                  .order_by(Thread.no.desc()).limit(FEED_SIZE).tuples()]
         opening_posts = list(
-            _posts().where(Post.board == b.slug, Post.no == Post.thread_no)
-            .order_by(Post.no.desc()).limit(FEED_SIZE)
+            _posts().where(Post.board == b.slug, Post.no.in_(newest)).order_by(Post.no.desc())
         )
         changed = version_seen_at(b.slug, pages.board_version(b.slug))
         return _feed(b, f"/{b.slug}/ - {b.title}: new threads", f"/{b.slug}/",
