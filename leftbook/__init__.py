@@ -25,11 +25,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=None,
         FILES_DIR=str(data_dir / "files"),
-        ONION_HOST=None,
+
         JSON_SORT_KEYS=False,
     )
     app.config.update(settings)
     config.check_secrets(app.config)
+    app.config["ONION_HOST"] = settings["LEFTBOOK_ONION_HOST"]
     app.config["BOARDS"] = boardconf.load_boards(Path(app.config["LEFTBOOK_BOARDS_DIR"]))
     largest_file = max(b.max_file_bytes for b in app.config["BOARDS"].values())
     app.config["MAX_CONTENT_LENGTH"] = largest_file + 256 * 1024

@@ -15,16 +15,23 @@ def main() -> None:
     """Leftbook, an anonymous imageboard published as a Tor v3 onion service."""
 
 
+# Flask's --app, --env-file and --debug make no sense here, and debug mode must never be on.
+main.params = [p for p in main.params if p.name not in ("app", "env_file", "debug")]
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--onion/--no-onion", default=True, show_default=True,
               help="Publish as an onion service (LEFTBOOK_TOR says how).")
+@click.option("--client-auth", is_flag=True,
+              help="A private site: only Tor Browsers holding the printed key can reach it.")
 @click.option("--i-know-this-bypasses-tor", "force_public", is_flag=True,
               help="Allow listening on a non-loopback address.")
 @with_appcontext
-def serve(host: str, port: int, threads: int, onion: bool, force_public: bool) -> None:
+def serve(host: str, port: int, threads: int, onion: bool, client_auth: bool,
+          force_public: bool) -> None:
     """Serve the site on loopback with waitress."""
     from leftbook.server import serve as run_server
 
@@ -35,7 +42,7 @@ def serve(host: str, port: int, threads: int, onion: bool, force_public: bool) -
         )
     onion = onion and current_app.config["LEFTBOOK_TOR"] != "off"
     run_server(current_app._get_current_object(), host=host, port=port, threads=threads,
-               onion=onion)
+               onion=onion, client_auth=client_auth)
 
 
 @main.command()
@@ -122,8 +129,12 @@ def onion_address() -> None:
     from pathlib import Path
 
     from leftbook.publishing import onion_address as read_address
+    from onion import OnionError
 
-    address = read_address(Path(current_app.config["LEFTBOOK_DATA_DIR"]))
+    try:
+        address = read_address(Path(current_app.config["LEFTBOOK_DATA_DIR"]))
+    except OnionError as exc:
+        raise click.ClickException(str(exc)) from exc
     if address is None:
         raise click.ClickException("no onion key yet: `leftbook serve` makes one on first start.")
     click.echo(address)

@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "LEFTBOOK_BOARDS_DIR": None,
     "LEFTBOOK_TOR": "auto",
     "LEFTBOOK_TOR_PASSWORD": None,
+    "LEFTBOOK_ONION_HOST": None,
     "LEFTBOOK_CAPTCHA": "auto",
     "LEFTBOOK_FLOOD": "on",
     "LEFTBOOK_KEEP_FILENAMES": "off",

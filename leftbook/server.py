@@ -25,7 +25,7 @@ def _stop_on_signals(server) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-def _publish(app: Flask, port: int, published: list) -> None:
+def _publish(app: Flask, port: int, published: list, client_auth: bool) -> None:
     """Publish the onion service while the site already serves on loopback (this can take
     minutes while a launched tor bootstraps); keep the handle for shutdown."""
     from leftbook.publishing import publish_site
@@ -37,18 +37,25 @@ def _publish(app: Flask, port: int, published: list) -> None:
     try:
         site = publish_site(
             Path(app.config["LEFTBOOK_DATA_DIR"]), app.config["LEFTBOOK_TOR"], port,
-            password=app.config.get("LEFTBOOK_TOR_PASSWORD"), on_address=learned,
+            password=app.config.get("LEFTBOOK_TOR_PASSWORD"), client_auth=client_auth,
+            on_address=learned,
             log=lambda message: print(message, file=sys.stderr, flush=True),
         )
     except Exception as exc:  # an OnionError says what to do; nothing may stop the site
         print(f"The onion service could not be published: {exc}\n"
               "The site keeps serving on loopback only.", file=sys.stderr, flush=True)
         return
-    if site is not None:
-        published.append(site)
+    if site is None:
+        return
+    published.append(site)
+    if site.client_auth_line:
+        print("Private site: members add this line in Tor Browser (Settings, Privacy & "
+              f"Security, Onion Services Authentication):\n  {site.client_auth_line}",
+              flush=True)
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> None:
+def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool,
+          client_auth: bool = False) -> None:
     """Bind, publish (when asked), then serve until SIGINT/SIGTERM."""
     pruning = prune_schedule(app)
     server = create_server(
@@ -64,8 +71,8 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool) -> Non
               "machine can connect, bypassing Tor.", file=sys.stderr, flush=True)
     published: list = []
     if onion:
-        threading.Thread(target=_publish, args=(app, bound_port, published), daemon=True,
-                         name="onion-publisher").start()
+        threading.Thread(target=_publish, args=(app, bound_port, published, client_auth),
+                         daemon=True, name="onion-publisher").start()
     _stop_on_signals(server)
     pruning.start()
     try:

@@ -67,3 +67,11 @@ def test_method_not_allowed_is_friendly(client):
     response = client.get("/soc/post")
     assert response.status_code in (404, 405)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_onion_host_from_configuration(settings):
+    from leftbook import create_app
+
+    onion = "b" * 56 + ".onion"
+    client = create_app({**settings, "LEFTBOOK_ONION_HOST": onion}).test_client()
+    assert client.get("/", headers={"Host": onion}).status_code == 200
