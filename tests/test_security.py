@@ -75,3 +75,22 @@ def test_onion_host_from_configuration(settings):
     onion = "b" * 56 + ".onion"
     client = create_app({**settings, "LEFTBOOK_ONION_HOST": onion}).test_client()
     assert client.get("/", headers={"Host": onion}).status_code == 200
+
+
+def test_after_a_report_the_reader_returns_to_the_page_never_elsewhere(client, post):
+    import re
+
+    op = post("soc", body="x").get_json()["no"]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                     client.get("/soc/").get_data(as_text=True)).group(1)
+
+    def report(back: str) -> str:
+        response = client.post("/soc/report", data={"csrf_token": csrf, "post": [op],
+                                                     "reason": "spam", "back": back})
+        assert response.status_code == 303
+        return response.headers["Location"]
+
+    assert report(f"/soc/res/{op}.html") == f"/soc/res/{op}.html"
+    assert report("//evil.example/x") == "/soc/"
+    assert report("https://evil.example/") == "/soc/"
+    assert report("/\\evil.example") == "/soc/"

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, request, session
+from flask import Response, abort, current_app, jsonify, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from leftbook import clock
@@ -85,3 +85,26 @@ def not_modified_or(version_parts: tuple, render: Callable[[], str]) -> Response
 def cookie_options(max_age: int | None = None) -> dict:
     return {"httponly": True, "samesite": "Strict", "secure": False, "max_age": max_age,
             "path": "/"}
+
+
+def local_path(value: str | None, default: str) -> str:
+    """`value` when it is a path on this site (never another origin), else `default`."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def selected_posts() -> list[int]:
+    """The post numbers ticked in a page's form (delete, report)."""
+    try:
+        return [int(n) for n in request.form.getlist("post")]
+    except ValueError:
+        abort(400, "Post numbers must be numbers.")
+
+
+def done_with_selection(board: str, **result: int) -> Response:
+    """After acting on ticked posts: JSON for clients, else back to the page they came from."""
+    if wants_json():
+        return jsonify(**result)
+    default = url_for("boards.index", board=board)
+    return redirect(local_path(request.form.get("back"), default), 303)

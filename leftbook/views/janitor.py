@@ -18,7 +18,7 @@ from leftbook import capabilities, moderation, pages
 from leftbook.capabilities import CapabilityError, Grant
 from leftbook.forms import JanitorActionForm, first_error
 from leftbook.models import Post, Report
-from leftbook.views.common import cookie_options
+from leftbook.views.common import cookie_options, local_path
 
 blueprint = Blueprint("janitor", __name__, url_prefix="/janitor")
 
@@ -94,10 +94,7 @@ def act(board: str):
         abort(403, str(exc))
     except moderation.ModerationError as exc:
         abort(exc.status, exc.message)
-    back = form.back.data or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("janitor.dashboard")
-    return redirect(back, 303)
+    return redirect(local_path(form.back.data, url_for("janitor.dashboard")), 303)
 
 
 @blueprint.post("/logout")

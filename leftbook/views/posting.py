@@ -11,7 +11,9 @@ from leftbook.views.common import (
     PASSWORD_COOKIE,
     POSTER_COOKIE,
     cookie_options,
+    done_with_selection,
     get_board,
+    selected_posts,
     wants_json,
 )
 
@@ -81,16 +83,10 @@ def delete(board: str):
     if not form.validate():
         abort(400, first_error(form))
     try:
-        numbers = [int(n) for n in request.form.getlist("post")]
-    except ValueError:
-        abort(400, "Post numbers must be numbers.")
-    try:
         count = owndelete.delete_with_password(
-            b, numbers, form.password.data or "", file_only=bool(form.file_only.data),
+            b, selected_posts(), form.password.data or "", file_only=bool(form.file_only.data),
             files_dir=Path(current_app.config["FILES_DIR"]),
         )
     except posts.PostError as exc:
         abort(exc.status, exc.message)
-    if wants_json():
-        return jsonify(deleted=count)
-    return redirect(url_for("boards.index", board=b.slug), 303)
+    return done_with_selection(b.slug, deleted=count)
