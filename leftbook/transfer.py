@@ -92,6 +92,7 @@ def export_site(path: Path) -> dict[str, int]:
     """
     partial = path.with_name(f".{path.name}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when a leftover partial file had another mode
     os.close(fd)
     counts: dict[str, int] = {}
     try:
