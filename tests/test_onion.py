@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-import stem
-import stem.version
 from torlab import free_port, offline_tor, wait_until
 
 import onion.control
 from leftbook.publishing import onion_address, publish_site
 from onion import (
-    AddressInUse,
-    AuthFailed,
-    BadTorMode,
-    CannotConnect,
-    KeyFileInvalid,
-    KeyFilePermissions,
-    KeyFileUnreadable,
     Onion,
     PowSettings,
     PublicationTimeout,
     ServiceRejected,
-    TorLaunchFailed,
-    TorNotFound,
-    TorTooOld,
     address_of_key_file,
     new_client_keypair,
-    parse_mode,
 )
 from onion.x25519 import public_key
 
@@ -100,43 +83,6 @@ def test_address_is_stable_across_restarts_and_readable_without_tor(connect, tmp
     first.close()
     assert connect().publish({80: 8081}, tmp_path / "onion_key", timeout=None) == address
     assert onion_address(tmp_path) == address
-
-
-@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660])
-def test_key_readable_by_others_is_refused(connect, tmp_path, mode):
-    key_file = tmp_path / "onion_key"
-    connect().publish({80: 8080}, key_file, timeout=None)
-    key_file.chmod(mode)
-    with pytest.raises(KeyFilePermissions, match="chmod 600"):
-        connect().publish({80: 8080}, key_file, timeout=None)
-    with pytest.raises(KeyFilePermissions):
-        address_of_key_file(key_file)
-
-
-@pytest.mark.parametrize("content", [
-    "garbage\n", "ED25519-V3:not base64!\n",
-    "ED25519-V3:" + base64.b64encode(b"x" * 32).decode() + "\n",
-    "RSA1024:" + base64.b64encode(b"x" * 64).decode() + "\n",
-])
-def test_bad_key_file_is_refused_and_left_alone(connect, tmp_path, content):
-    key_file = tmp_path / "onion_key"
-    key_file.write_text(content)
-    key_file.chmod(0o600)
-    with pytest.raises(KeyFileInvalid, match="delete it"):
-        connect().publish({80: 8080}, key_file, timeout=None)
-    assert key_file.read_text() == content
-
-
-def test_key_path_that_cannot_be_read(connect, tmp_path):
-    (tmp_path / "onion_key").mkdir(mode=0o700)
-    with pytest.raises(KeyFileUnreadable):
-        connect().publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-
-
-def test_same_key_published_twice_is_a_collision(connect, tmp_path):
-    address = connect().publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-    with pytest.raises(AddressInUse, match=address):
-        connect().publish({80: 8080}, tmp_path / "onion_key", timeout=None)
 
 
 def test_client_auth_publishes_and_gives_a_browser_key(connect, tmp_path):
@@ -275,89 +221,6 @@ def test_auto_uses_a_reachable_system_tor(tor, tmp_path, monkeypatch, messages):
         assert service.launched is None and service.is_published()
 
 
-def test_missing_tor_binary(tmp_path):
-    service = Onion("launch", tor_cmd=str(tmp_path / "no" / "tor"), tor_data_dir=tmp_path)
-    with pytest.raises(TorNotFound, match="apt-get install tor"):
-        service.publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-
-
-def test_tor_that_fails_to_start(tmp_path):
-    service = Onion("launch", tor_data_dir=tmp_path / "tor", tor_config={"NoSuchOption": "1"})
-    with pytest.raises(TorLaunchFailed, match="Could not start tor"):
-        service.publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-
-
-@pytest.mark.parametrize("mode", ["control:127.0.0.1:{port}", "socket:{tmp}/control"])
-def test_nothing_listening(tmp_path, mode):
-    service = Onion(mode.format(port=free_port(), tmp=tmp_path))
-    with pytest.raises(CannotConnect, match="ControlPort 9051"):
-        service.publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-
-
-@pytest.fixture
-def impostor():
-    """A loopback port where something that is not tor answers (or stays silent)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    replies = {"reply": b"HTTP/1.0 400 Bad Request\r\n\r\n"}
-    held = []
-
-    def serve():
-        with contextlib.suppress(OSError):
-            while True:
-                peer, _ = listener.accept()
-                held.append(peer)
-                if replies["reply"]:
-                    peer.recv(100)
-                    peer.sendall(replies["reply"])
-                    peer.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield listener.getsockname()[1], replies
-    listener.close()
-    for peer in held:
-        peer.close()
-
-
-def test_something_that_is_not_tor(impostor):
-    port, _ = impostor
-    with pytest.raises(CannotConnect, match="not tor"):
-        Onion(f"control:127.0.0.1:{port}").connect()
-
-
-def test_silent_control_port_is_given_up(impostor, monkeypatch):
-    port, replies = impostor
-    replies["reply"] = b""
-    monkeypatch.setattr(onion.control, "CONNECT_TIMEOUT", 0.5)
-    with pytest.raises(CannotConnect, match=r"no answer within 0\.5 s"):
-        Onion(f"control:127.0.0.1:{port}").connect()
-
-
-@pytest.mark.parametrize("password", [None, "wrong"])
-def test_wrong_control_password(tmp_path, password):
-    tor = offline_tor(tmp_path / "tor", password="right")
-    try:
-        with pytest.raises(AuthFailed, match="LEFTBOOK_TOR_PASSWORD"):
-            Onion(f"control:127.0.0.1:{tor.control_port}", password=password).connect()
-        with Onion(f"control:127.0.0.1:{tor.control_port}", password="right") as service:
-            service.publish({80: 8080}, tmp_path / "onion_key", timeout=None)
-    finally:
-        tor.stop()
-
-
-@pytest.mark.parametrize("mode", ["control", "launch"])
-def test_tor_too_old(tor, tmp_path, monkeypatch, mode):
-    monkeypatch.setattr(onion.control, "MINIMUM_TOR", stem.version.Version("99.0.0"))
-    target = f"control:127.0.0.1:{tor.control_port}" if mode == "control" else mode
-    with pytest.raises(TorTooOld, match="Upgrade tor"):
-        Onion(target, tor_data_dir=tmp_path / "own").connect()
-
-
-@pytest.mark.parametrize("mode", ["", "tor", "control:9051", "control:host:port", "socket:"])
-def test_bad_mode(mode):
-    with pytest.raises(BadTorMode, match="auto, launch"):
-        parse_mode(mode)
-
-
 def test_publish_site_off_and_auto_without_tor(tmp_path, monkeypatch):
     logged: list[str] = []
     assert publish_site(tmp_path, "off", 8080, log=logged.append) is None
@@ -366,11 +229,6 @@ def test_publish_site_off_and_auto_without_tor(tmp_path, monkeypatch):
     assert publish_site(tmp_path, "auto", 8080, log=logged.append) is None
     notice = logged[-1]
     assert "apt-get install tor" in notice and "http://127.0.0.1:8080/" in notice
-
-
-def test_publish_site_forced_mode_raises(tmp_path):
-    with pytest.raises(CannotConnect):
-        publish_site(tmp_path, f"control:127.0.0.1:{free_port()}", 8080, log=lambda _m: None)
 
 
 def test_publish_site_learns_address_and_keeps_client_key(tor, tmp_path, monkeypatch):
