@@ -1,21 +1,16 @@
 """End to end: a real `leftbook serve` driven by headless Chromium with JavaScript disabled."""
 
 import base64
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+from tests.serving import running_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -42,63 +37,11 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(data_dir: Path) -> dict[str, str]:
-    """The caller's environment without any LEFTBOOK_* setting, plus the test's own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEFTBOOK_")}
-    env.update(LEFTBOOK_DATA_DIR=str(data_dir), LEFTBOOK_TOR="off", LEFTBOOK_FLOOD="off",
-               LEFTBOOK_CAPTCHA="off")
-    return env
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"leftbook serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError as exc:
-            pytest.fail(f"leftbook serve answered {url} with {exc.code}:\n{log.read_text()}")
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"leftbook serve did not answer within {SERVER_START_SECONDS}s:\n"
-                f"{log.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture
 def server(tmp_path):
     """A `leftbook serve` subprocess on a free loopback port; yields its base URL."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    command = [str(Path(sys.executable).parent / "leftbook"), "serve", "--port", str(port),
-               "--no-onion"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=server_env(tmp_path / "data"), cwd=tmp_path,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{base}/{BOARD}/", process, log)
-        yield base
-    finally:
-        stop(process)
+    with running_site(tmp_path) as site:
+        yield site.base
 
 
 @pytest.fixture
