@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "LEFTBOOK_TOR": "auto",
     "LEFTBOOK_TOR_PASSWORD": None,
     "LEFTBOOK_ONION_HOST": None,
+    "LEFTBOOK_ONIONBALANCE_MASTER": None,
     "LEFTBOOK_CAPTCHA": "auto",
     "LEFTBOOK_FLOOD": "on",
     "LEFTBOOK_KEEP_FILENAMES": "off",

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+import functools
 import pathlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from onion import (
+    BackendOnion,
     CannotConnect,
     ClientKeyPair,
     KeyFileInvalid,
     Onion,
+    OnionError,
     TorLaunchFailed,
     TorNotFound,
     address_of_key_file,
+    master_address,
     new_client_keypair,
     parse_mode,
 )
@@ -29,6 +33,9 @@ from onion.x25519 import public_key
 KEY_FILE = "onion_key"
 CLIENT_AUTH_FILE = "onion_client_auth"
 TOR_DATA_DIR = "tor"
+BACKEND_DIR = "onionbalance-{port}"
+"""Per-instance directory of an Onionbalance backend: `service` (tor's HiddenServiceDir)
+and `tor` (a launched tor's DataDirectory); instances may share one data dir."""
 PUBLISH_TIMEOUT = 180.0
 """Seconds to wait for the first descriptor upload, bootstrap of a launched tor included."""
 
@@ -40,6 +47,8 @@ class PublishedSite:
     address: str
     onion: Onion
     client_auth_line: str | None = None
+    backend_address: str | None = None
+    """An Onionbalance backend's own address; `address` is then the frontend's."""
 
     def close(self) -> None:
         self.onion.close()
@@ -61,10 +70,13 @@ def publish_site(
     *,
     password: str | None = None,
     client_auth: bool = False,
+    onionbalance_master: str | None = None,
     on_address: Callable[[str], None] = _ignore,
     log: Callable[[str], None] = print,
 ) -> PublishedSite | None:
-    """Publish 127.0.0.1:`port` as port 80 of the site's onion service.
+    """Publish 127.0.0.1:`port` as port 80 of the site's onion service, or, when
+    `onionbalance_master` is given, as an Onionbalance backend of that frontend address
+    (`on_address` then receives the frontend's address: visitors' requests carry it).
 
     Returns None when `mode` is "off", or "auto" finds no tor to use (after saying so).
     Other failures raise an onion.OnionError whose message tells the operator what to do.
@@ -74,26 +86,20 @@ def publish_site(
         log(f"LEFTBOOK_TOR=off: no onion service; serving on http://127.0.0.1:{port}/ only.")
         return None
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if onionbalance_master:
+        return _publish_backend(data_dir, mode, port, onionbalance_master, password=password,
+                                client_auth=client_auth, on_address=on_address, log=log)
     key_file = data_dir / KEY_FILE
     address = service_id(load_or_create_service_key(key_file)) + ".onion"
     on_address(address)
     client = _client_keypair(data_dir / CLIENT_AUTH_FILE) if client_auth else None
     onion = Onion(mode, password=password, tor_data_dir=data_dir / TOR_DATA_DIR, log=log)
-    try:
-        onion.publish(
-            {80: port}, key_file, client_keys=[client.public] if client else [],
-            timeout=PUBLISH_TIMEOUT, progress=log,
-        )
-    except (TorNotFound, CannotConnect, TorLaunchFailed) as exc:
-        onion.close()
-        if kind != "auto":
-            raise
-        log(_loopback_only_notice(port, exc))
+    publish = functools.partial(
+        onion.publish, {80: port}, key_file, client_keys=[client.public] if client else [],
+        timeout=PUBLISH_TIMEOUT, progress=log,
+    )
+    if _run_or_give_up(onion, publish, port, log) is None:
         return None
-    except BaseException:
-        onion.close()
-        raise
-    onion.watch()
     log(f"onion service published: http://{address}/")
     line = client.auth_private_line(address) if client else None
     if line:
@@ -103,6 +109,48 @@ def publish_site(
             f"ClientOnionAuthDir, a file NAME.auth_private containing: {line})"
         )
     return PublishedSite(address, onion, line)
+
+
+def _publish_backend(
+    data_dir: pathlib.Path, mode: str, port: int, master_text: str, *, password: str | None,
+    client_auth: bool, on_address: Callable[[str], None], log: Callable[[str], None],
+) -> PublishedSite | None:
+    if client_auth:
+        raise OnionError(
+            "Client authorisation cannot be used with LEFTBOOK_ONIONBALANCE_MASTER: "
+            "Onionbalance does not carry it into the frontend's descriptor. Turn one off."
+        )
+    master = master_address(master_text)
+    on_address(master)
+    instance_dir = data_dir / BACKEND_DIR.format(port=port)
+    onion = BackendOnion(mode, password=password, tor_data_dir=instance_dir / TOR_DATA_DIR,
+                         log=log)
+    publish = functools.partial(onion.publish_backend, {80: port}, instance_dir / "service",
+                                master, timeout=PUBLISH_TIMEOUT, progress=log)
+    backend = _run_or_give_up(onion, publish, port, log)
+    if backend is None:
+        return None
+    log(f"Onionbalance backend published: {backend} (list it under the frontend's "
+        f"instances); visitors use http://{master}/")
+    return PublishedSite(master, onion, backend_address=backend)
+
+
+def _run_or_give_up(onion: Onion, publish: Callable[[], str], port: int,
+                    log: Callable[[str], None]) -> str | None:
+    """`publish()`, then keep it published; None when an `auto` tor is not to be found."""
+    try:
+        published = publish()
+    except (TorNotFound, CannotConnect, TorLaunchFailed) as exc:
+        onion.close()
+        if onion.mode.kind != "auto":
+            raise
+        log(_loopback_only_notice(port, exc))
+        return None
+    except BaseException:
+        onion.close()
+        raise
+    onion.watch()
+    return published
 
 
 def _client_keypair(path: pathlib.Path) -> ClientKeyPair:

@@ -38,6 +38,7 @@ def _publish(app: Flask, port: int, published: list, client_auth: bool) -> None:
         site = publish_site(
             Path(app.config["LEFTBOOK_DATA_DIR"]), app.config["LEFTBOOK_TOR"], port,
             password=app.config.get("LEFTBOOK_TOR_PASSWORD"), client_auth=client_auth,
+            onionbalance_master=app.config.get("LEFTBOOK_ONIONBALANCE_MASTER"),
             on_address=learned,
             log=lambda message: print(message, file=sys.stderr, flush=True),
         )

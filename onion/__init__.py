@@ -1,5 +1,13 @@
 """Publishing a local web server as a Tor v3 onion service (no Flask here)."""
 
+from onion.balance import (
+    BackendDirPermissions,
+    BackendDirUnusable,
+    BackendOnion,
+    BackendRejected,
+    BadMasterAddress,
+    master_address,
+)
 from onion.control import MINIMUM_TOR, SYSTEM_CONTROLS, parse_mode
 from onion.errors import (
     AddressInUse,
@@ -27,6 +35,11 @@ __all__ = [
     "SYSTEM_CONTROLS",
     "AddressInUse",
     "AuthFailed",
+    "BackendDirPermissions",
+    "BackendDirUnusable",
+    "BackendOnion",
+    "BackendRejected",
+    "BadMasterAddress",
     "BadTorMode",
     "CannotConnect",
     "ClientKeyPair",
@@ -43,6 +56,7 @@ __all__ = [
     "TorNotFound",
     "TorTooOld",
     "address_of_key_file",
+    "master_address",
     "new_client_keypair",
     "parse_mode",
 ]
