@@ -6,10 +6,14 @@ import base64
 import os
 import stat
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from torlab import free_port, offline_tor, start_tor, wait_until
+import stem
+import stem.control
+from torlab import PrivateNetwork, free_port, offline_tor, start_tor, wait_until
 
 from leftbook.publishing import publish_site
 from onion import (
@@ -271,3 +275,34 @@ def test_backend_with_client_auth_is_refused(tmp_path):
     with pytest.raises(OnionError, match="Client authorisation cannot be used"):
         publish_site(tmp_path, f"control:127.0.0.1:{free_port()}", 8080, client_auth=True,
                      onionbalance_master=MASTER, log=lambda _m: None)
+
+
+def test_backend_descriptor_reaches_the_hsdirs_of_a_private_network(tmp_path):
+    lab = PrivateNetwork(tmp_path / "net")
+    service = None
+    try:
+        lab.start()
+        service = BackendOnion(f"control:127.0.0.1:{lab.service.control_port}",
+                               log=lambda _m: None)
+        started = time.monotonic()
+        address = service.publish_backend({80: 8080}, tmp_path / "backend", MASTER, timeout=60)
+        uploaded = time.monotonic() - started
+        service_id_ = address.removesuffix(".onion")
+        own = service.controller.get_info(f"hs/service/desc/id/{service_id_}")
+        assert own.startswith("hs-descriptor 3\n")
+        fetched = threading.Event()
+        with lab.client.controller() as frontend:  # what Onionbalance's frontend does
+            frontend.add_event_listener(
+                lambda event: event.address == service_id_
+                and event.action == stem.HSDescAction.RECEIVED and fetched.set(),
+                stem.control.EventType.HS_DESC)
+            wait_until(lambda: frontend.msg(f"HSFETCH {service_id_}").is_ok()
+                       and fetched.wait(5), 30, "the client tor to fetch the descriptor")
+        print(f"backend descriptor uploaded {uploaded:.1f} s after SETCONF")
+        service.close()
+        with pytest.raises(stem.ControllerError):
+            service.controller.get_info(f"hs/service/desc/id/{service_id_}")
+    finally:
+        if service is not None:
+            service.close()
+        lab.stop()
