@@ -1,12 +1,9 @@
-"""Publishing as an Onionbalance backend: a HiddenServiceDir service set up through SETCONF.
-
-An ephemeral ADD_ONION service cannot be a backend; tor needs a HiddenServiceDir with
-`HiddenServiceOnionbalanceInstance 1` and an `ob_config` file naming the frontend's
-(master) address. Other services configured in that tor are kept as they are.
-"""
+"""Publishing as an Onionbalance backend: a HiddenServiceDir service set up through SETCONF
+(ADD_ONION services cannot be backends). Other services of that tor are kept."""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import functools
@@ -29,8 +26,6 @@ from onion.publisher import Onion
 from onion.service import DEFAULT_MAX_STREAMS, PowSettings, _bootstrap_phase
 
 OB_CONFIG = "ob_config"
-HOSTNAME_WAIT = 5.0
-"""Seconds allowed for tor to write the `hostname` file after SETCONF."""
 WARNINGS_WAIT = 1.0
 """Seconds allowed for tor's log warnings explaining a refused SETCONF to arrive."""
 REFUSAL_END = "Controller gave us config lines that didn't validate"
@@ -49,8 +44,8 @@ class BackendDirUnusable(OnionError):
     def __init__(self, path: object, reason: str) -> None:
         super().__init__(
             f"tor cannot use {path} as this backend's HiddenServiceDir: {reason}. Let "
-            "leftbook start its own tor (LEFTBOOK_TOR=launch) or use a tor that runs as "
-            "the same user; Debian's system tor (user debian-tor, confined by AppArmor to "
+            "leftbook start its own tor (LEFTBOOK_TOR=launch) or use a tor running as the "
+            "same user; Debian's system tor (user debian-tor, confined by AppArmor to "
             "/var/lib/tor) cannot use a directory inside leftbook's data dir."
         )
 
@@ -58,28 +53,23 @@ class BackendDirUnusable(OnionError):
 class BackendDirPermissions(BackendDirUnusable):
     def __init__(self, path: object, mode: int) -> None:
         OnionError.__init__(
-            self,
-            f"The backend's HiddenServiceDir {path} has mode {mode:o}: other users can "
-            f"read the backend's key. Run `chmod 700 {path}`; if anyone else may have "
-            "copied it, delete the directory (tor makes a new backend address, which then "
-            "replaces the old one in the frontend's Onionbalance config).",
-        )
+            self, f"The backend's HiddenServiceDir {path} has mode {mode:o}: other users can "
+            f"read its key. Run `chmod 700 {path}`; if anyone else may have copied it, delete "
+            "the directory (tor makes a new backend address; put it in the frontend's config).")
 
 
 class BackendRejected(ServiceRejected):
     def __init__(self, reason: str) -> None:
         OnionError.__init__(
-            self,
-            f"tor refused the Onionbalance backend options: {reason}. Check the tor log; "
-            "HiddenServiceOnionbalanceInstance needs tor 0.4.3 or newer.",
-        )
+            self, f"tor refused the Onionbalance backend options: {reason}. Check the tor "
+            "log; HiddenServiceOnionbalanceInstance needs tor 0.4.3 or newer.")
 
 
 def master_address(text: str) -> str:
     """The frontend's `xxxx.onion` hostname, checked (base32, version 3, checksum)."""
     name = text.strip().lower().removesuffix(".onion")
     try:
-        raw = base64.b32decode(name.upper(), casefold=False) if len(name) == 56 else b""
+        raw = base64.b32decode(name.upper()) if len(name) == 56 else b""
     except binascii.Error:
         raw = b""
     if len(raw) != 35:
@@ -106,13 +96,9 @@ def prepare_service_dir(service_dir: Path, master: str) -> None:
     write_private_file(service_dir / OB_CONFIG, f"MasterOnionAddress {master}\n")
 
 
-def backend_options(
-    service_dir: Path,
-    ports: Mapping[int, int | str],
-    *,
-    max_streams: int = DEFAULT_MAX_STREAMS,
-    pow_settings: PowSettings | None = None,
-) -> list[tuple[str, str]]:
+def backend_options(service_dir: Path, ports: Mapping[int, int | str], *,
+                    max_streams: int = DEFAULT_MAX_STREAMS,
+                    pow_settings: PowSettings | None = None) -> list[tuple[str, str]]:
     """The HiddenService* lines of one backend service, in the order tor expects."""
     options = [("HiddenServiceDir", str(service_dir))]
     for virtual, target in ports.items():
@@ -133,30 +119,25 @@ def other_services(controller: stem.control.Controller,
                    service_dir: Path) -> list[tuple[str, str]]:
     """tor's HiddenService* lines, without those of `service_dir`'s service."""
     kept, ours = [], False
-    for _code, _divider, content in controller.msg("GETCONF HiddenServiceOptions").content():
+    for *_, content in controller.msg("GETCONF HiddenServiceOptions").content():
         key, equals, value = content.partition("=")
-        if not equals:
-            continue
-        if key == "HiddenServiceDir":
-            ours = Path(value) == service_dir
-        if not ours:
-            kept.append((key, value))
+        if equals:
+            ours = Path(value) == service_dir if key == "HiddenServiceDir" else ours
+            if not ours:
+                kept.append((key, value))
     return kept
 
 
-def configure_backend(
-    controller: stem.control.Controller,
-    service_dir: Path,
-    ports: Mapping[int, int | str],
-    master: str,
-    *,
-    max_streams: int = DEFAULT_MAX_STREAMS,
-    pow_settings: PowSettings | None = None,
-    warn: Callable[[str], None] = print,
-) -> str:
+def configure_backend(controller: stem.control.Controller, service_dir: Path,
+                      ports: Mapping[int, int | str], master: str, *,
+                      max_streams: int = DEFAULT_MAX_STREAMS,
+                      pow_settings: PowSettings | None = None,
+                      warn: Callable[[str], None] = print) -> str:
     """Configure (or re-configure) the backend service; returns its own service id."""
     master, service_dir = master_address(master), service_dir.resolve()
-    _check_tor_user(controller, service_dir)
+    tor_user, ours = controller.get_info("process/user", ""), pwd.getpwuid(os.geteuid())[0]
+    if tor_user and tor_user != ours:
+        raise BackendDirUnusable(service_dir, f"tor runs as user {tor_user}, leftbook as {ours}")
     prepare_service_dir(service_dir, master)
     options = functools.partial(backend_options, service_dir, ports, max_streams=max_streams)
     refusal = _set_service(controller, service_dir, options(pow_settings=pow_settings))
@@ -164,15 +145,11 @@ def configure_backend(
         warn(f"tor refused the proof-of-work defence ({refusal}); publishing the backend "
              "without it. Upgrade to tor 0.4.8 or newer built with the pow module.")
         refusal = _set_service(controller, service_dir, options(pow_settings=None))
+    if refusal and ("director" in refusal.lower() or "permission" in refusal.lower()):
+        raise BackendDirUnusable(service_dir, refusal)
     if refusal:
-        if "director" in refusal.lower() or "permission" in refusal.lower():
-            raise BackendDirUnusable(service_dir, refusal)
         raise BackendRejected(refusal)
-    own = _read_hostname(service_dir / "hostname")
-    if own == master:
-        remove_backend(controller, service_dir)
-        raise BadMasterAddress(master, "it is this backend's own address, not the frontend's")
-    return own.removesuffix(".onion")
+    return _read_hostname(service_dir / "hostname").removesuffix(".onion")
 
 
 def remove_backend(controller: stem.control.Controller, service_dir: Path) -> None:
@@ -182,13 +159,6 @@ def remove_backend(controller: stem.control.Controller, service_dir: Path) -> No
         controller.set_options(kept)
     else:
         controller.reset_conf("HiddenServiceDir")
-
-
-def _check_tor_user(controller: stem.control.Controller, service_dir: Path) -> None:
-    tor_user = controller.get_info("process/user", "")
-    ours = pwd.getpwuid(os.geteuid()).pw_name
-    if tor_user and tor_user != ours:
-        raise BackendDirUnusable(service_dir, f"tor runs as user {tor_user}, leftbook as {ours}")
 
 
 def _set_service(controller: stem.control.Controller, service_dir: Path,
@@ -201,7 +171,7 @@ def _set_service(controller: stem.control.Controller, service_dir: Path,
         if REFUSAL_END in event.message:
             explained.set()
         else:
-            warnings.append(event.message)
+            warnings.append(event.message.rstrip("."))
 
     controller.add_event_listener(on_warning, stem.control.EventType.WARN)
     try:
@@ -209,36 +179,32 @@ def _set_service(controller: stem.control.Controller, service_dir: Path,
         return ""
     except stem.InvalidRequest as exc:
         explained.wait(WARNINGS_WAIT)
-        return "; ".join(dict.fromkeys(w.rstrip(".") for w in warnings)) or str(exc)
+        return "; ".join(dict.fromkeys(warnings)) or str(exc)
     finally:
         controller.remove_event_listener(on_warning)
 
 
 def _read_hostname(path: Path) -> str:
-    deadline = time.monotonic() + HOSTNAME_WAIT
-    while True:
-        try:
-            return path.read_text(encoding="ascii").strip()
-        except FileNotFoundError:
-            if time.monotonic() > deadline:
-                raise BackendRejected(f"tor wrote no {path.name} file in {path.parent}") from None
-            time.sleep(0.05)
+    """The `hostname` file tor writes while it accepts the SETCONF."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise BackendRejected(f"tor wrote no readable {path} ({exc.strerror})") from exc
 
 
 class BackendOnion(Onion):
-    """An Onion publishing an Onionbalance backend instead of an ephemeral service."""
+    """An Onion publishing an Onionbalance backend instead of an ephemeral service.
+
+    tor keeps a SETCONF'd service when the control connection closes, so the upload wait
+    does not hold the lock (close() may withdraw it meanwhile) and close() runs at exit.
+    """
 
     service_dir: Path | None = None
 
     def publish_backend(
-        self,
-        ports: Mapping[int, int | str],
-        service_dir: Path,
-        master: str,
-        *,
+        self, ports: Mapping[int, int | str], service_dir: Path, master: str, *,
         pow_settings: PowSettings | None = PowSettings(),  # noqa: B008 - frozen
-        max_streams: int = DEFAULT_MAX_STREAMS,
-        timeout: float | None = 120.0,
+        max_streams: int = DEFAULT_MAX_STREAMS, timeout: float | None = 120.0,
         progress: Callable[[str], None] | None = None,
     ) -> str:
         """Publish `ports` as a backend of `master` from `service_dir`; wait at most
@@ -247,47 +213,45 @@ class BackendOnion(Onion):
         master, service_dir = master_address(master), service_dir.resolve()
         configure = functools.partial(
             configure_backend, service_dir=service_dir, ports=dict(ports), master=master,
-            max_streams=max_streams, pow_settings=pow_settings, warn=self.log,
-        )
-        with self._lock:
-            self.remove()
-            controller = self.connect()
-            self.service_dir = service_dir
-            if timeout is None:
-                self.service_id = configure(controller)
-            else:
-                self.service_id = self._configure_and_wait(controller, configure, timeout,
-                                                           progress or self.log)
-            self._republish = configure
-        return f"{self.service_id}.onion"
-
-    def _configure_and_wait(self, controller: stem.control.Controller,
-                            configure: Callable[[stem.control.Controller], str],
-                            timeout: float, progress: Callable[[str], None]) -> str:
+            max_streams=max_streams, pow_settings=pow_settings, warn=self.log)
         uploaded: set[str] = set()
 
         def on_descriptor(event: stem.response.events.HSDescEvent) -> None:
             if event.action == stem.HSDescAction.UPLOADED:
                 uploaded.add(event.address)
 
-        controller.add_event_listener(on_descriptor, stem.control.EventType.HS_DESC)
+        with self._lock:
+            self.remove()
+            controller = self.connect()
+            controller.add_event_listener(on_descriptor, stem.control.EventType.HS_DESC)
         try:
-            service_id = configure(controller)
-            deadline, last_phase = time.monotonic() + timeout, ""
-            while service_id not in uploaded:
-                if time.monotonic() > deadline:
-                    remove_backend(controller, self.service_dir)
-                    raise PublicationTimeout(f"{service_id}.onion", timeout)
-                phase = _bootstrap_phase(controller)
-                if phase != last_phase:
-                    progress(f"waiting for tor to publish the backend {service_id}.onion: "
-                             f"{phase}")
-                    last_phase = phase
-                time.sleep(0.25)
-            return service_id
+            with self._lock:
+                self.service_dir, service_id = service_dir, configure(controller)
+                self.service_id, self._republish = service_id, configure
+            atexit.register(self.close)
+            if timeout is not None:
+                self._wait_for_upload(controller, service_id, uploaded, timeout,
+                                      progress or self.log)
         finally:
             if controller.is_alive():
                 controller.remove_event_listener(on_descriptor)
+        return f"{service_id}.onion"
+
+    def _wait_for_upload(self, controller: stem.control.Controller, service_id: str,
+                         uploaded: set[str], timeout: float,
+                         progress: Callable[[str], None]) -> None:
+        deadline, last_phase = time.monotonic() + timeout, ""
+        while service_id not in uploaded:
+            if self.service_id != service_id or not controller.is_alive():
+                raise OnionError(f"{service_id}.onion was withdrawn before tor published it")
+            if time.monotonic() > deadline:
+                self.remove()
+                raise PublicationTimeout(f"{service_id}.onion", timeout)
+            phase = _bootstrap_phase(controller)
+            if phase != last_phase:
+                progress(f"waiting for tor to publish the backend {service_id}.onion: {phase}")
+                last_phase = phase
+            time.sleep(0.25)
 
     def is_published(self) -> bool:
         """Whether tor's configuration holds our backend service."""
@@ -312,3 +276,7 @@ class BackendOnion(Onion):
                 except stem.ControllerError as exc:
                     self.log(f"warning: could not withdraw the backend service ({exc})")
             self.service_id = None
+
+    def close(self) -> None:
+        atexit.unregister(self.close)
+        super().close()
