@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import requests
 import stem
 import stem.control
 from torlab import PrivateNetwork, free_port, offline_tor, start_tor, wait_until
@@ -306,3 +309,31 @@ def test_backend_descriptor_reaches_the_hsdirs_of_a_private_network(tmp_path):
         if service is not None:
             service.close()
         lab.stop()
+
+
+def test_serve_as_backend_answers_to_the_master_and_withdraws_on_exit(tor, tmp_path):
+    port = free_port()
+    env = {**os.environ, "LEFTBOOK_TOR": f"control:127.0.0.1:{tor.control_port}",
+           "LEFTBOOK_ONIONBALANCE_MASTER": MASTER, "LEFTBOOK_DATA_DIR": str(tmp_path / "data"),
+           "LEFTBOOK_CAPTCHA": "off", "PYTHONUNBUFFERED": "1"}
+    output = tmp_path / "serve.log"
+    with output.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from leftbook.cli import main; sys.exit(main())",
+             "serve", "--port", str(port), "--onion"], env=env, stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=Path(__file__).parents[1])
+    try:
+        wait_until(lambda: f"Onion service: http://{MASTER}/" in output.read_text()
+                   and len(service_options(tor)) > 1, 30, "serve to configure the backend")
+        assert service_options(tor)[0] == (
+            f"HiddenServiceDir={tmp_path / 'data' / f'onionbalance-{port}' / 'service'}")
+        url = f"http://127.0.0.1:{port}/"
+        assert requests.get(url, headers={"Host": MASTER}, timeout=10).status_code == 200
+        assert requests.get(url, headers={"Host": "b" * 56 + ".onion"},
+                            timeout=10).status_code == 421
+        server.terminate()
+        assert server.wait(15) == 0, output.read_text()
+        assert service_options(tor) == [], "the backend is withdrawn when serve stops"
+    finally:
+        server.kill()
+        server.wait()
