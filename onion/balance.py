@@ -280,3 +280,25 @@ class BackendOnion(Onion):
     def close(self) -> None:
         atexit.unregister(self.close)
         super().close()
+
+    def _open(self) -> stem.control.Controller:
+        controller = super()._open()
+        controller.add_event_listener(self._on_signal, stem.control.EventType.SIGNAL)
+        return controller
+
+    def _on_signal(self, event: stem.response.events.SignalEvent) -> None:
+        """A reload (SIGHUP) makes tor forget SETCONF'd services: configure ours again."""
+        if event.signal == stem.Signal.RELOAD and self._republish is not None:
+            threading.Thread(target=self._configure_again, name="onion-backend-reload",
+                             daemon=True).start()
+
+    def _configure_again(self) -> None:
+        with self._lock:
+            if self._republish is None or self.controller is None:
+                return
+            try:
+                self.service_id = self._republish(self.controller)
+            except (OnionError, stem.ControllerError) as exc:
+                self.log(f"tor reloaded its configuration; the backend is not published: {exc}")
+                return
+            self.log(f"re-published {self.address} after tor reloaded its configuration")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -157,6 +158,16 @@ def test_republished_after_tor_restarts(tmp_path, messages):
     finally:
         service.close()
         tor.stop()
+
+
+def test_configured_again_after_tor_reloads_its_configuration(backend, tor, tmp_path, messages):
+    service = backend()
+    address = service.publish_backend({80: 8080}, tmp_path / "backend", MASTER, timeout=None)
+    tor.process.send_signal(signal.SIGHUP)
+    wait_until(lambda: f"re-published {address} after tor reloaded its configuration"
+               in messages, 10, "the backend configured again after SIGHUP")
+    assert service.is_published()
+    assert f"HiddenServiceDir={tmp_path / 'backend'}" in service_options(tor)
 
 
 BAD_MASTERS = [
