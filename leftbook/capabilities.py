@@ -93,4 +93,4 @@ def rotate_key(data_dir: Path) -> None:
     """Revoke every capability and replace the key, so no old link verifies on restart."""
     with write_transaction():
         Capability.update(revoked=True).execute()
-    config.write_secret(data_dir / "capability_key")
+    config.write_secret(data_dir / "capability_key", replace=True)

@@ -1,5 +1,6 @@
 """Configuration from defaults, `<data dir>/config.toml` and `LEFTBOOK_*` environment variables."""
 
+import contextlib
 import os
 import secrets
 import stat
@@ -68,15 +69,27 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-def write_secret(path: Path) -> None:
-    """Write a new random secret to `path`: mode 0600, atomically (temporary name + rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(secrets.token_bytes(MIN_SECRET_BYTES))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def write_secret(path: Path, *, replace: bool = False) -> None:
+    """Write a new random secret to `path` (mode 0600, never half-written).
+
+    Unless `replace`, an existing secret wins: instances starting together on one data dir
+    all end up with the one that was linked into place first.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(MIN_SECRET_BYTES))
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def load_secret(data_dir: Path, name: str) -> bytes:
