@@ -64,3 +64,17 @@ def test_broken_config_toml_names_the_file(settings):
     (data / "config.toml").write_text("LEFTBOOK_TOR = \n")
     with pytest.raises(ConfigError, match=r"config\.toml"):
         create_app(settings)
+
+
+def test_a_second_writer_never_replaces_an_existing_secret(tmp_path):
+    from leftbook.config import write_secret
+
+    path = tmp_path / "secret_key"
+    write_secret(path)
+    first = path.read_bytes()
+    write_secret(path)
+    assert path.read_bytes() == first
+    write_secret(path, replace=True)
+    assert path.read_bytes() != first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
