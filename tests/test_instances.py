@@ -4,8 +4,6 @@ They share the secrets (so a CSRF/session cookie made by one is good on the othe
 `files/` store; each keeps its own in-memory page cache, validated by the database.
 """
 
-import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +16,7 @@ import requests
 from leftbook.db import database
 from leftbook.models import FloodEvent, Post, Thread
 from tests.conftest import CSRF_INPUT, TEST_DATABASE_URL
+from tests.serving import LEFTBOOK, running_site, server_env, stop
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,7 +25,6 @@ pytestmark = [
                        "(the PostgreSQL pass of `bash scripts/run test`)"),
 ]
 
-BIN = Path(sys.executable).parent
 START_SECONDS = 30
 WORKERS = 6
 POSTS_PER_WORKER = 12
@@ -45,58 +43,15 @@ with app.app_context(), database.connection_context(), prune_lock() as lock:
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def instance_env(data_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEFTBOOK_")}
-    env.update(LEFTBOOK_DATA_DIR=data_dir, LEFTBOOK_DATABASE_URL=TEST_DATABASE_URL,
-               LEFTBOOK_TOR="off", LEFTBOOK_FLOOD="off", LEFTBOOK_CAPTCHA="off",
-               LEFTBOOK_PRUNE_INTERVAL="3600")
-    return env
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture
 def instances(app, tmp_path):
     """Base URLs of two serving instances; `app` (same database, same data dir) made the
     schema and the secrets first, so the two processes cannot race to make different ones."""
-    env = instance_env(app.config["LEFTBOOK_DATA_DIR"])
-    processes, bases = [], []
-    try:
-        for n in range(2):
-            port = free_port()
-            with (tmp_path / f"serve{n}.log").open("wb") as log:
-                processes.append(subprocess.Popen(
-                    [str(BIN / "leftbook"), "serve", "--port", str(port), "--no-onion"],
-                    env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT))
-            bases.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + START_SECONDS
-        for n, base in enumerate(bases):
-            while True:
-                assert processes[n].poll() is None, (tmp_path / f"serve{n}.log").read_text()
-                try:
-                    requests.get(base + "/", timeout=2).raise_for_status()
-                    break
-                except requests.ConnectionError:
-                    assert time.monotonic() < deadline, "an instance did not start in time"
-                    time.sleep(0.1)
-        yield bases
-    finally:
-        for process in processes:
-            stop(process)
+    settings = {"LEFTBOOK_DATABASE_URL": TEST_DATABASE_URL, "LEFTBOOK_PRUNE_INTERVAL": "3600"}
+    data_dir = Path(app.config["LEFTBOOK_DATA_DIR"])
+    with (running_site(tmp_path, data_dir=data_dir, **settings) as first,
+          running_site(tmp_path, data_dir=data_dir, **settings) as second):
+        yield [first.base, second.base]
 
 
 def new_session(base: str) -> tuple[requests.Session, str]:
@@ -184,9 +139,10 @@ def test_a_post_through_one_is_visible_at_once_through_the_other(instances):
 
 
 def test_only_one_prune_pass_at_a_time_across_processes(app, tmp_path):
-    env = instance_env(app.config["LEFTBOOK_DATA_DIR"])
+    env = server_env(Path(app.config["LEFTBOOK_DATA_DIR"]),
+                     LEFTBOOK_DATABASE_URL=TEST_DATABASE_URL)
     release = tmp_path / "release"
-    prune = [str(BIN / "leftbook"), "prune"]
+    prune = [LEFTBOOK, "prune"]
     results = [tmp_path / "result0", tmp_path / "result1"]
     holders = [subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(r), str(release)],
                                 env=env, cwd=tmp_path) for r in results]
