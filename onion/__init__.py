@@ -1,17 +1,14 @@
 """Publishing a local web server as a Tor v3 onion service (no Flask here)."""
 
-from onion.balance import (
-    BackendDirPermissions,
-    BackendDirUnusable,
-    BackendOnion,
-    BackendRejected,
-    BadMasterAddress,
-    master_address,
-)
+from onion.balance import BackendOnion, master_address
 from onion.control import MINIMUM_TOR, SYSTEM_CONTROLS, parse_mode
 from onion.errors import (
     AddressInUse,
     AuthFailed,
+    BackendDirPermissions,
+    BackendDirUnusable,
+    BackendRejected,
+    BadMasterAddress,
     BadTorMode,
     CannotConnect,
     KeyFileError,

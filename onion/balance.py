@@ -20,7 +20,14 @@ import stem
 import stem.control
 import stem.response
 
-from onion.errors import OnionError, PublicationTimeout, ServiceRejected
+from onion.errors import (
+    BackendDirPermissions,
+    BackendDirUnusable,
+    BackendRejected,
+    BadMasterAddress,
+    OnionError,
+    PublicationTimeout,
+)
 from onion.keys import write_private_file
 from onion.publisher import Onion
 from onion.service import DEFAULT_MAX_STREAMS, PowSettings, _bootstrap_phase
@@ -29,40 +36,6 @@ OB_CONFIG = "ob_config"
 WARNINGS_WAIT = 1.0
 """Seconds allowed for tor's log warnings explaining a refused SETCONF to arrive."""
 REFUSAL_END = "Controller gave us config lines that didn't validate"
-
-
-class BadMasterAddress(OnionError):
-    def __init__(self, text: str, reason: str) -> None:
-        super().__init__(
-            f"LEFTBOOK_ONIONBALANCE_MASTER={text!r} is not a usable frontend address "
-            f"({reason}). Give the address Onionbalance publishes (56 characters, then "
-            ".onion), without http:// or a path."
-        )
-
-
-class BackendDirUnusable(OnionError):
-    def __init__(self, path: object, reason: str) -> None:
-        super().__init__(
-            f"tor cannot use {path} as this backend's HiddenServiceDir: {reason}. Let "
-            "leftbook start its own tor (LEFTBOOK_TOR=launch) or use a tor running as the "
-            "same user; Debian's system tor (user debian-tor, confined by AppArmor to "
-            "/var/lib/tor) cannot use a directory inside leftbook's data dir."
-        )
-
-
-class BackendDirPermissions(BackendDirUnusable):
-    def __init__(self, path: object, mode: int) -> None:
-        OnionError.__init__(
-            self, f"The backend's HiddenServiceDir {path} has mode {mode:o}: other users can "
-            f"read its key. Run `chmod 700 {path}`; if anyone else may have copied it, delete "
-            "the directory (tor makes a new backend address; put it in the frontend's config).")
-
-
-class BackendRejected(ServiceRejected):
-    def __init__(self, reason: str) -> None:
-        OnionError.__init__(
-            self, f"tor refused the Onionbalance backend options: {reason}. Check the tor "
-            "log; HiddenServiceOnionbalanceInstance needs tor 0.4.3 or newer.")
 
 
 def master_address(text: str) -> str:
