@@ -120,3 +120,21 @@ def new_thread(post) -> Callable[..., int]:
         return response.get_json()["no"]
 
     return make
+
+
+@pytest.fixture
+def tor(tmp_path):
+    """A real tor with `DisableNetwork 1` and a control port, stopped after the test."""
+    from tests.torlab import offline_tor
+
+    process = offline_tor(tmp_path / "tor")
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def messages() -> list[str]:
+    """Collects what the code under test logs (pass `messages.append` as its `log`)."""
+    return []

@@ -28,20 +28,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.tor]
 
 
 @pytest.fixture
-def tor(tmp_path):
-    process = offline_tor(tmp_path / "tor")
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-def messages() -> list[str]:
-    return []
-
-
-@pytest.fixture
 def connect(tor, messages):
     """`connect()` makes an Onion on the offline tor's control port; all are closed after."""
     made: list[Onion] = []

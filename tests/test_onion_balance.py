@@ -39,20 +39,6 @@ MASTER = service_id(new_service_key()) + ".onion"
 
 
 @pytest.fixture
-def tor(tmp_path):
-    process = offline_tor(tmp_path / "tor")
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-def messages() -> list[str]:
-    return []
-
-
-@pytest.fixture
 def backend(tor, messages):
     """`backend()` makes a BackendOnion on the offline tor; all are closed after."""
     made: list[BackendOnion] = []

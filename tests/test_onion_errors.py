@@ -33,15 +33,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.tor]
 
 
 @pytest.fixture
-def tor(tmp_path):
-    process = offline_tor(tmp_path / "tor")
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
 def connect(tor):
     """`connect()` makes an Onion on the offline tor's control port; all are closed after."""
     made: list[Onion] = []
