@@ -60,8 +60,10 @@ def index(board: str, page: int):
     def render() -> str:
         body = _fragment((b.slug, "index", page, version), "_index_threads.html",
                          lambda: {"board": b, "views": pages.index_page(b, page - 1)})
-        return render_template("board.html", board=b, threads_html=body, page=page,
-                               page_count=count, **_form_context())
+        nav = _fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
+                        lambda: {"board": b, "page": page, "page_count": count})
+        return render_template("board.html", board=b, threads_html=body, pages_html=nav,
+                               **_form_context())
 
     return not_modified_or((b.slug, "index", page, version, *_janitor_state()), render)
 
