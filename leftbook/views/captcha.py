@@ -61,8 +61,8 @@ def current_pass() -> str | None:
     return pass_id if captcha.pass_left(pass_id) > 0 else None
 
 
-def captcha_required(board: Board, new_thread: bool) -> bool:
-    mode, _message = lockdown.lockdown_for(board.slug)
+def captcha_required(board: Board, new_thread: bool, mode: str | None) -> bool:
+    """Whether posting here needs a solved captcha; `mode` is the lockdown in force."""
     setting = current_app.config["LEFTBOOK_CAPTCHA"]
     if mode == "captcha" or setting == "always":
         return True
@@ -86,7 +86,7 @@ def gate_for(board: Board, new_thread: bool) -> PostingGate:
     mode, message = lockdown.lockdown_for(board.slug)
     if mode == "readonly":
         return PostingGate(closed=message)
-    if captcha_required(board, new_thread) and current_pass() is None:
+    if captcha_required(board, new_thread, mode) and current_pass() is None:
         return PostingGate(challenge=current_challenge())
     return PostingGate()
 
@@ -128,7 +128,7 @@ def posting_guard(board: Board, thread_no: int | None, body: str, poster_token: 
     if mode == "readonly":
         raise posts.PostError(message, 403)
     pass_id = current_pass()
-    if pass_id is None and captcha_required(board, thread_no is None):
+    if pass_id is None and captcha_required(board, thread_no is None, mode):
         if not answer[0]:
             raise captcha.CaptchaError("This post needs a captcha: type the characters in "
                                        "the picture.")
