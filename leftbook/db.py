@@ -53,6 +53,16 @@ def write_transaction() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def read_snapshot() -> Iterator[None]:
+    """Every query inside sees one snapshot, so a page never mixes before and after a write
+    (SQLite: a WAL read transaction; PostgreSQL: REPEATABLE READ, for reads only)."""
+    with database.atomic():
+        if not is_sqlite():
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
 def init_app(app: Flask) -> None:
     """Bind the proxy to the configured database, create the schema, and wire per-request use."""
     from leftbook import models

@@ -112,4 +112,6 @@ def with_files(post_ids: list[int]) -> list[Post]:
 
 
 def find_post(board: Board, no: int) -> Post | None:
-    return Post.get_or_none(Post.board == board.slug, Post.no == no)
+    """Post `no` of `board` with its thread loaded in the same query (one snapshot)."""
+    return (Post.select(Post, Thread).join(Thread)
+            .where(Post.board == board.slug, Post.no == no).get_or_none())

@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 
 from leftbook import clock
 from leftbook.boardconf import Board
+from leftbook.db import read_snapshot
 from leftbook.pagecache import etag_for
 
 PASSWORD_COOKIE = "password"  # noqa: S105 (a cookie name)
@@ -67,8 +68,11 @@ def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
         since = request.if_modified_since
         fresh = since is not None and since.timestamp() >= last_modified
     response_class = current_app.response_class
-    response = response_class(status=304) if fresh else response_class(render(),
-                                                                       mimetype=mimetype)
+    if fresh:
+        response = response_class(status=304)
+    else:
+        with read_snapshot():
+            response = response_class(render(), mimetype=mimetype)
     response.set_etag(etag)
     response.last_modified = datetime.fromtimestamp(last_modified, UTC)
     response.headers["Cache-Control"] = cache_control
