@@ -265,3 +265,21 @@ def test_reports_are_bounded_per_token_and_carry_nothing_identifying(app, client
         assert Report.select().count() == 5
         assert set(Report._meta.fields) == {"id", "post", "board", "reason", "text", "created",
                                            "handled"}
+
+
+def test_actions_need_the_csrf_token(app, client, janitor, new_thread):
+    op = new_thread("soc")
+    response = client.post("/janitor/action/soc", data={"do": f"delete:{op}"})
+    assert response.status_code == 400 and "CSRF" in response.get_data(as_text=True)
+    forged = client.post("/janitor/action/soc", data={"do": f"delete:{op}", "csrf_token": "x"})
+    assert forged.status_code == 400
+    with app.app_context():
+        assert Post.select().count() == 1
+        assert AuditEntry.select().count() == 0
+
+
+def test_leaving_the_session_drops_the_capability(client, janitor):
+    page = client.get("/janitor/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/janitor/logout", data={"csrf_token": csrf}).status_code == 303
+    assert client.get("/janitor/").status_code == 403
