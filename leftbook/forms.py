@@ -12,11 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
+from leftbook.models import MAX_POST_NO
+
 MAX_FIELD = 20_000
 
 
 class PostForm(FlaskForm):
-    thread = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    thread = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
     name = StringField(validators=[Length(max=200)])
     options = StringField(validators=[Length(max=100)])
     subject = StringField(validators=[Length(max=400)])
@@ -44,7 +46,7 @@ def first_error(form: FlaskForm) -> str:
 
 class JanitorActionForm(FlaskForm):
     do = StringField(validators=[Length(min=3, max=40)])
-    report = IntegerField(validators=[Optional()])
+    report = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
     back = StringField(validators=[Optional(), Length(max=200)])
 
 

@@ -12,6 +12,8 @@ from peewee import (
 
 from leftbook.db import BaseModel, database
 
+MAX_POST_NO = 10**15 - 1  # post numbers, pages and ids in URLs and forms stay below this
+
 
 class BoardState(BaseModel):
     """Per-board counters: the last post number given out, and a version bumped by every change.

@@ -72,7 +72,7 @@ def threads(board: str):
     return board_conditional(b, ("threads.json",), render, JSON_TYPE)
 
 
-@blueprint.get("/<board>/<int:page>.json")
+@blueprint.get("/<board>/<number:page>.json")
 def index_page(board: str, page: int):
     b = get_board(board)
     count = pages.page_count(b)
@@ -84,7 +84,7 @@ def index_page(board: str, page: int):
     )
 
 
-@blueprint.get("/<board>/res/<int:no>.json")
+@blueprint.get("/<board>/res/<number:no>.json")
 def thread(board: str, no: int):
     b = get_board(board)
     if not Thread.select().where(Thread.board == b.slug, Thread.no == no).exists():

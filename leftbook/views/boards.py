@@ -47,7 +47,7 @@ def rules():
     return not_modified_or(("rules",), lambda: render_template("rules.html", boards=boards))
 
 
-@blueprint.get("/<board>/<int:page>.html")
+@blueprint.get("/<board>/<number:page>.html")
 @blueprint.get("/<board>/index.html", defaults={"page": 1})
 @blueprint.get("/<board>/", defaults={"page": 1})
 def index(board: str, page: int):
@@ -88,7 +88,7 @@ def _thread_or_404(board, no: int) -> pages.ThreadView:
     return view
 
 
-@blueprint.get("/<board>/res/<int:no>.html")
+@blueprint.get("/<board>/res/<number:no>.html")
 def thread(board: str, no: int):
     b = get_board(board)
     version = pages.board_version(b.slug)

@@ -1,5 +1,6 @@
 """Small helpers the views share."""
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from leftbook.boardconf import Board
 from leftbook.db import read_snapshot
 from leftbook.pagecache import etag_for
 
+POST_NUMBER = re.compile(r"[1-9][0-9]{0,14}")  # below MAX_POST_NO, as URLs take them
 PASSWORD_COOKIE = "password"  # noqa: S105 (a cookie name)
 POSTER_COOKIE = "poster"
 
@@ -100,10 +102,10 @@ def local_path(value: str | None, default: str) -> str:
 
 def selected_posts() -> list[int]:
     """The post numbers ticked in a page's form (delete, report)."""
-    try:
-        return [int(n) for n in request.form.getlist("post")]
-    except ValueError:
+    numbers = request.form.getlist("post")
+    if not all(POST_NUMBER.fullmatch(n) for n in numbers):
         abort(400, "Post numbers must be numbers.")
+    return [int(n) for n in numbers]
 
 
 def done_with_selection(board: str, **result: int) -> Response:

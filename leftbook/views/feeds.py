@@ -151,7 +151,7 @@ def board_feed(board: str) -> Response:
     return board_conditional(b, ("index.atom", request.host_url), render, ATOM_TYPE)
 
 
-@blueprint.get("/<board>/res/<int:no>.atom")
+@blueprint.get("/<board>/res/<number:no>.atom")
 def thread_feed(board: str, no: int) -> Response:
     b = get_board(board)
     thread = Thread.get_or_none(Thread.board == b.slug, Thread.no == no)

@@ -18,7 +18,7 @@ from leftbook import capabilities, moderation, pages
 from leftbook.capabilities import CapabilityError, Grant
 from leftbook.forms import JanitorActionForm, first_error
 from leftbook.models import Post, Report
-from leftbook.views.common import cookie_options, local_path
+from leftbook.views.common import POST_NUMBER, cookie_options, local_path
 
 blueprint = Blueprint("janitor", __name__, url_prefix="/janitor")
 
@@ -85,7 +85,7 @@ def act(board: str):
     if not form.validate():
         abort(400, first_error(form))
     action, _, number = form.do.data.partition(":")
-    if not number.isdigit():
+    if not POST_NUMBER.fullmatch(number):
         abort(400, "The action names no post.")
     try:
         moderation.act(grant, action, board, int(number),
