@@ -10,7 +10,7 @@ from flask import (
     current_app,
     g,
     make_response,
-    render_template_string,
+    render_template,
     request,
     session,
 )
@@ -30,13 +30,6 @@ FRESH_ENOUGH = 120  # a challenge shown in a form has at least this many seconds
 FORM_ENDPOINTS = {"boards.index": True, "boards.thread": False}  # endpoint -> new thread?
 REFUSALS = (flood.Refused, captcha.CaptchaError)
 
-SOLVE_PAGE = """{% extends "base.html" %}
-{% block title %}Captcha &middot; Leftbook{% endblock %}
-{% block main %}<section class="error"><h1>{{ title }}</h1><p class="message">{{ message }}</p>
-{% if gate %}<form method="post" action="{{ url_for('captcha.solve') }}">
-<input type="hidden" name="csrf_token" value="{{ csrf_token }}">
-{% include "_captcha.html" %}<button type="submit">Solve</button></form>{% endif %}
-<p><a href="{{ url_for('boards.home') }}">Back to the boards</a></p></section>{% endblock %}"""
 
 
 @dataclass(frozen=True)
@@ -163,8 +156,9 @@ def refusal(exc: Exception) -> Response:
         return response
     if wants_json():
         return make_response(error_response(exc.status, exc.message))
-    page = render_template_string(
-        SOLVE_PAGE, title="Captcha needed", gate=PostingGate(challenge=current_challenge()),
+    page = render_template(
+        "captcha_solve.html", title="Captcha needed",
+        gate=PostingGate(challenge=current_challenge()),
         csrf_token=generate_csrf(),
         message=f"{exc.message} Solving it gives you a pass for a few posts: then go back "
                 "and send your post again (your text is still in the form).")
@@ -202,8 +196,8 @@ def solve() -> Response:
     except captcha.CaptchaError as exc:
         return refusal(exc)
     _grant_pass()
-    page = render_template_string(
-        SOLVE_PAGE, title="Captcha solved", gate=None,
+    page = render_template(
+        "captcha_solve.html", title="Captcha solved", gate=None,
         message=f"You may now post {captcha.PASS_POSTS} times in the next "
                 f"{captcha.PASS_SECONDS // 60} minutes. Go back and send your post again.")
     return make_response(page, 200)
