@@ -9,6 +9,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.serving import running_site
 
@@ -75,6 +77,7 @@ def fill_and_submit(driver, body: str, subject: str | None = None) -> str:
     form.find_element(By.NAME, "body").send_keys(body)
     before = driver.current_url
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, PAGE_LOAD_SECONDS).until(staleness_of(form))
     return before
 
 
