@@ -65,6 +65,13 @@ class TorProcess:
         return controller
 
 
+def service_options(tor: TorProcess) -> list[str]:
+    """tor's HiddenService* configuration lines, asked on a connection of our own."""
+    with tor.controller() as other:
+        reply = other.msg("GETCONF HiddenServiceOptions").content()
+    return [line for *_, line in reply if "=" in line]
+
+
 def start_tor(data_dir: Path, options: dict[str, str | list[str]], *,
               control_port: int = 0, socks_port: int = 0) -> TorProcess:
     """Write a torrc in `data_dir` (made 0700), start tor, wait for its control port."""
