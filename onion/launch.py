@@ -35,15 +35,8 @@ class LaunchedTor:
                 self.process.wait()
 
 
-SYSTEM_BIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
-
-
 def find_tor(tor_cmd: str) -> str:
-    """The tor executable: on PATH, or where Debian puts it (/usr/sbin is not on a normal
-    user's PATH)."""
-    found = shutil.which(tor_cmd) or (
-        None if os.sep in tor_cmd else shutil.which(tor_cmd, path=os.pathsep.join(SYSTEM_BIN_DIRS))
-    )
+    found = shutil.which(tor_cmd)
     if found is None:
         raise TorNotFound(tor_cmd)
     return found

@@ -6,7 +6,6 @@ import base64
 import contextlib
 import socket
 import threading
-from pathlib import Path
 
 import pytest
 import stem.version
@@ -170,13 +169,3 @@ def test_bad_mode(mode):
 def test_publish_site_forced_mode_raises(tmp_path):
     with pytest.raises(CannotConnect):
         publish_site(tmp_path, f"control:127.0.0.1:{free_port()}", 8080, log=lambda _m: None)
-
-
-@pytest.mark.skipif(not Path("/usr/sbin/tor").exists(), reason="Debian's tor is in /usr/sbin")
-def test_debian_tor_is_found_off_a_normal_users_path(monkeypatch):
-    from onion.launch import find_tor
-
-    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
-    assert find_tor("tor") == "/usr/sbin/tor"
-    with pytest.raises(TorNotFound):
-        find_tor("/nonexistent/tor")
