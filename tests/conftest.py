@@ -1,5 +1,6 @@
 """Fixtures: an app on tmp_path, its client and CLI runner, and a posting helper."""
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -69,6 +70,17 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def board_settings(app, monkeypatch) -> Callable[..., None]:
+    """`board_settings("soc", pages=1)` changes one board's settings for this test only."""
+
+    def change(slug: str, **fields) -> None:
+        boards = app.config["BOARDS"]
+        monkeypatch.setitem(boards, slug, dataclasses.replace(boards[slug], **fields))
+
+    return change
 
 
 @pytest.fixture

@@ -111,10 +111,8 @@ def test_fields_without_value_are_left_out(client, new_thread):
 
 
 def test_sticky_closed_and_bumplimit_on_the_opening_post(app, client, post, new_thread,
-                                                          monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "bump_limit": 2}))
+                                                          board_settings):
+    board_settings("soc", bump_limit=2)
     op = new_thread("soc")
     for n in range(2):
         post("soc", thread=op, body=f"reply {n}")
@@ -127,10 +125,8 @@ def test_sticky_closed_and_bumplimit_on_the_opening_post(app, client, post, new_
 
 
 def test_index_pages_count_from_zero_with_omitted_counts(app, client, post, new_thread,
-                                                         frozen_clock, monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "threads_per_page": 2}))
+                                                         frozen_clock, board_settings):
+    board_settings("soc", threads_per_page=2)
     threads = []
     for t in range(5):
         frozen_clock(1000 + t)
@@ -141,7 +137,7 @@ def test_index_pages_count_from_zero_with_omitted_counts(app, client, post, new_
     page0 = get_json(client, "/soc/0.json")
     first = page0["threads"][0]["posts"]
     assert first[0]["no"] == threads[0], "the bumped thread leads page 0"
-    assert len(first) == 1 + board.preview_replies
+    assert len(first) == 1 + app.config["BOARDS"]["soc"].preview_replies
     assert first[0]["omitted_posts"] == 2 and first[0]["omitted_images"] == 2
     for thread in page0["threads"]:
         check_post(thread["posts"][0], op=True)

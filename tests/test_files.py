@@ -74,10 +74,8 @@ def test_bad_files_are_refused_and_nothing_is_stored(app, post, data, status):
     assert stored_files(app) == []
 
 
-def test_board_that_requires_a_file_for_threads(app, post, monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "thread_file": "required"}))
+def test_board_that_requires_a_file_for_threads(app, post, board_settings):
+    board_settings("soc", thread_file="required")
     response = post("soc", body="no picture")
     assert response.status_code == 400 and "needs a file" in response.get_json()["error"]
 

@@ -48,10 +48,8 @@ def test_index_shows_op_last_replies_and_omitted_count(client, post, new_thread)
     assert 'name="thread"' not in page.split("postsform")[0], "index form starts a thread"
 
 
-def test_index_pagination(app, client, new_thread, frozen_clock, monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "threads_per_page": 2}))
+def test_index_pagination(app, client, new_thread, frozen_clock, board_settings):
+    board_settings("soc", threads_per_page=2)
     for t in range(5):
         frozen_clock(100 + t)
         new_thread("soc", body=f"thread body {t}")

@@ -60,10 +60,8 @@ def test_replies_bump_and_sage_does_not(app, post, new_thread, frozen_clock):
         assert thread_row("soc", first).replies == 2
 
 
-def test_bump_limit_stops_bumping(app, post, new_thread, frozen_clock, monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "bump_limit": 2}))
+def test_bump_limit_stops_bumping(app, post, new_thread, frozen_clock, board_settings):
+    board_settings("soc", bump_limit=2)
     frozen_clock(100)
     op = new_thread("soc")
     for t in (200, 300, 400):
@@ -75,10 +73,8 @@ def test_bump_limit_stops_bumping(app, post, new_thread, frozen_clock, monkeypat
 
 
 def test_full_board_drops_least_recently_bumped_thread(app, post, new_thread, frozen_clock,
-                                                       monkeypatch, client):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "pages": 1, "threads_per_page": 3}))
+                                                       board_settings, client):
+    board_settings("soc", pages=1, threads_per_page=3)
     threads = []
     for t in range(3):
         frozen_clock(1000 + t)
@@ -94,10 +90,8 @@ def test_full_board_drops_least_recently_bumped_thread(app, post, new_thread, fr
     assert client.get(f"/soc/res/{threads[1]}.html").status_code == 404
 
 
-def test_sticky_thread_never_falls_off(app, new_thread, frozen_clock, monkeypatch):
-    board = app.config["BOARDS"]["soc"]
-    monkeypatch.setitem(app.config["BOARDS"], "soc", board.__class__(
-        **{**board.__dict__, "pages": 1, "threads_per_page": 2}))
+def test_sticky_thread_never_falls_off(app, new_thread, frozen_clock, board_settings):
+    board_settings("soc", pages=1, threads_per_page=2)
     frozen_clock(10)
     sticky = new_thread("soc")
     with app.app_context():
