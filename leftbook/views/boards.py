@@ -15,13 +15,18 @@ from leftbook.views.janitor import current_grant
 blueprint = Blueprint("boards", __name__)
 
 
+@blueprint.record_once
+def _make_cache(state) -> None:
+    state.app.extensions["leftbook_fragments"] = FragmentCache()
+
+
 def _fragment(key: tuple, template: str, load: Callable[[], dict]) -> str:
     """A cached fragment (`load` runs the queries only on a miss); janitors in scope get
     their controls rendered fresh instead."""
     grant = current_grant()
     if grant is not None and grant.covers(key[0]):
         return render_template(template, grant=grant, **load())
-    cache = current_app.extensions.setdefault("leftbook_fragments", FragmentCache())
+    cache = current_app.extensions["leftbook_fragments"]
     return cache.get_or_render(key, lambda: render_template(template, grant=None, **load()))
 
 

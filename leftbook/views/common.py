@@ -63,7 +63,7 @@ def version_seen_at(key: str, version: object) -> int:
 def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
                 mimetype: str, cache_control: str = "no-cache") -> Response:
     """Answer 304 when the reader's copy is current (ETag first, else Last-Modified)."""
-    etag = etag_for(*parts).strip('"')
+    etag = etag_for(*parts)
     if request.if_none_match:
         fresh = not request.if_none_match.star_tag and request.if_none_match.contains_weak(etag)
     else:
