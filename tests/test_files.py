@@ -117,3 +117,17 @@ def test_last_reference_deleted_removes_the_files(app, client, post):
     assert len(stored_files(app)) == 2, "the opening post still refers to the file"
     assert delete(op).status_code == 303
     assert stored_files(app) == []
+
+
+def test_kept_file_names_show_on_the_page_as_in_the_api(settings):
+    from leftbook import create_app
+
+    app = create_app({**settings, "LEFTBOOK_KEEP_FILENAMES": "on"})
+    client = app.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"',
+                     client.get("/soc/").get_data(as_text=True)).group(1)
+    no = client.post("/soc/post", data={"csrf_token": csrf, "body": "x",
+                                        "file": upload(jpeg_with_metadata(), "flyer.jpg")},
+                     headers={"Accept": "application/json"}).get_json()["no"]
+    assert "flyer.jpg" in client.get(f"/soc/res/{no}.html").get_data(as_text=True)
+    assert client.get(f"/soc/res/{no}.json").get_json()["posts"][0]["filename"] == "flyer"
