@@ -3,7 +3,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from leftbook.boardconf import Board
 from leftbook.models import Backlink, BoardState, File, Post, Thread
@@ -56,21 +56,38 @@ def page_count(board: Board) -> int:
     return max(1, min(board.pages, -(-threads // board.threads_per_page)))
 
 
+def _latest_replies(thread_ids: list[int], count: int) -> dict[int, list[Post]]:
+    """The last `count` replies of each thread, oldest first, in one query."""
+    if not thread_ids:
+        return {}
+    rank = fn.ROW_NUMBER().over(partition_by=[Post.thread], order_by=[Post.no.desc()])
+    ranked = (Post.select(Post.id, rank.alias("rank"))
+              .where(Post.thread.in_(thread_ids), Post.no != Post.thread_no))
+    latest = (_posts().join_from(Post, ranked, on=(Post.id == ranked.c.id))
+              .where(ranked.c.rank <= count).order_by(Post.no))
+    replies: dict[int, list[Post]] = defaultdict(list)
+    for post in latest:
+        replies[post.thread_id].append(post)
+    return replies
+
+
 def index_page(board: Board, page: int) -> list[ThreadView]:
-    """Threads of one index page (0-based): each opening post with its last few replies."""
+    """Threads of one index page (0-based): each opening post with its last few replies.
+
+    Three queries whatever the page holds: threads, their opening posts, their last replies.
+    """
     threads = list(
         _ordered_threads(board).limit(board.threads_per_page).offset(page * board.threads_per_page)
     )
+    ops = {p.thread_id: p for p in _posts().where(
+        Post.board == board.slug, Post.no.in_([t.no for t in threads]))}
+    latest = _latest_replies([t.id for t in threads], board.preview_replies)
     views = []
     for thread in threads:
-        op = _posts().where(Post.thread == thread.id, Post.no == thread.no).get_or_none()
+        op = ops.get(thread.id)
         if op is None:  # pruned or deleted since the thread list was read
             continue
-        shown = 1 if thread.sticky else board.preview_replies
-        tail = list(
-            _posts().where(Post.thread == thread.id, Post.no != thread.no)
-            .order_by(Post.no.desc()).limit(shown)
-        )[::-1]
+        tail = latest.get(thread.id, [])[-1 if thread.sticky else -board.preview_replies:]
         tail_images = sum(1 for p in tail if p.file_id)
         views.append(ThreadView(
             thread, [op, *tail],

@@ -165,3 +165,16 @@ def test_pages_racing_a_prune_pass_get_the_page_or_a_404(app, new_thread, post, 
         if status == 200 and "/res/" in path:
             op = path.rsplit("/", 1)[1].split(".")[0]
             assert body.count(f"reply 0 to {op}") == body.count(f"reply 2 to {op}") == 1, path
+
+
+def test_index_shows_one_reply_under_a_sticky(app, client, post, new_thread):
+    op = new_thread("soc", body="pinned notice")
+    for n in range(3):
+        post("soc", thread=op, body=f"sticky reply {n}")
+    with app.app_context():
+        Thread.update(sticky=True).where(Thread.no == op).execute()
+        from leftbook.removal import bump_version
+        bump_version("soc")
+    page = text(client.get("/soc/"))
+    assert "sticky reply 2" in page and "sticky reply 1" not in page
+    assert "2 replies omitted" in page
