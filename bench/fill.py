@@ -21,9 +21,11 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-from leftbook import boardconf, markup
-from leftbook.db import database, open_database
-from leftbook.models import Backlink, BoardState, Post, Thread, create_schema
+from leftbook import boards as boardconf
+from leftbook.database import database, open_database
+from leftbook.database.models import Backlink, BoardState, Post, Thread
+from leftbook.database.schema import upgrade
+from leftbook.posting import markup
 
 SHIPPED_BOARDS = Path(__file__).resolve().parent.parent / "boards"
 BENCH_LIMITS = {"pages": 100, "threads_per_page": 10, "bump_limit": 300,
@@ -186,7 +188,7 @@ def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
     database.initialize(open_database(f"sqlite:///{data_dir / 'leftbook.db'}"))
     database.connect()
     database.execute_sql("PRAGMA synchronous=OFF")
-    create_schema()
+    upgrade()
     filler = Filler(boards, rng)
     summary: dict = {"posts": total, "boards_dir": str(data_dir / "boards"), "threads": {}}
     for slug in slugs:

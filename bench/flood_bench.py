@@ -174,7 +174,7 @@ def quiet_read_ms(base: str, paths: list[str], rounds: int = 20) -> float:
 
 
 def captcha_image_ms(rounds: int) -> dict:
-    from leftbook import captcha
+    from leftbook.abuse import captcha
 
     times = []
     for _ in range(rounds):

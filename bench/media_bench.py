@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from leftbook.media import FileLimits, process_upload, store
+from leftbook.media import FileLimits, FileStore, process_upload
 
 
 def photo_like(width: int, height: int, noise: float, seed: int = 1) -> Image.Image:
@@ -68,7 +68,7 @@ def accept(data: bytes, files_dir: Path) -> Callable[[], None]:
     counter = iter(range(10**6))
 
     def run() -> None:
-        store(process_upload(data, FileLimits()), files_dir / str(next(counter)))
+        FileStore(files_dir / str(next(counter))).store(process_upload(data, FileLimits()))
 
     return run
 

@@ -72,8 +72,10 @@ def database_bytes(data_dir: Path) -> int:
 
 def measure(data_dir: Path) -> dict:
     """Run in a fresh process: open the site on `data_dir` and prune it under load."""
-    from leftbook import create_app, posts, retention
-    from leftbook.db import database
+    from leftbook import create_app
+    from leftbook.database import database
+    from leftbook.posting import posts
+    from leftbook.retention import prune as retention
 
     app = create_app({
         "LEFTBOOK_DATA_DIR": str(data_dir), "LEFTBOOK_BOARDS_DIR": str(data_dir / "boards"),
@@ -81,8 +83,8 @@ def measure(data_dir: Path) -> dict:
     })
     boards = app.config["BOARDS"]
     expired = {slug: dataclasses.replace(b, thread_ttl=EXPIRED_TTL) for slug, b in boards.items()}
-    site = posts.SiteSecrets(tripcode_secret=app.config["TRIPCODE_SECRET"],
-                             files_dir=Path(app.config["FILES_DIR"]))
+    site = posts.PostingSite(tripcode_secret=app.config["SECRETS"].tripcode_secret,
+                             store=app.config["STORE"])
     client = app.test_client()
     def read_page() -> int:
         slug = "soc" if len(reader.samples) % 2 else "theory"
@@ -102,7 +104,7 @@ def measure(data_dir: Path) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
     with database.connection_context():
-        counts = retention.prune(expired, Path(app.config["FILES_DIR"]))
+        counts = retention.prune(expired, app.config["STORE"])
     ended = time.monotonic()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for sampler in (reader, writer):

@@ -1,45 +1,50 @@
 """Leftbook: an anonymous imageboard published as a Tor v3 onion service."""
 
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from leftbook import boardconf, config, db, security, templating
-from leftbook.views import register_blueprints
+from leftbook import database, datadir, web
+from leftbook.boards import load_boards
+from leftbook.database import schema
+from leftbook.media.store import FileStore
+from leftbook.resources import shipped_dir
+from leftbook.settings import PREFIX, load_settings
+
+REQUEST_OVERHEAD = 256 * 1024  # form fields and multipart framing beside the largest file
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app from config.toml, the environment and `test_config` (which wins)."""
-    settings = config.load_settings(test_config)
-    data_dir = config.ensure_private_dir(Path(settings["LEFTBOOK_DATA_DIR"]))
-    app = Flask(__name__, instance_path=str(data_dir), instance_relative_config=True)
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from config.toml and the environment; `test_config` wins (its
+    `LEFTBOOK_*` keys are settings, checked like any other; the rest is Flask config)."""
+    test_config = dict(test_config or {})
+    settings = load_settings(test_config)
+    data_dir = datadir.ensure_private_dir(settings.data_dir)
+    secrets = datadir.load_secrets(data_dir)
+    app = Flask(__name__, instance_path=str(data_dir),
+                template_folder=str(shipped_dir("templates")),
+                static_folder=str(shipped_dir("static")))
     app.config.from_mapping(
-        SECRET_KEY=config.load_secret(data_dir, "secret_key"),
-        CAPABILITY_KEY=config.load_secret(data_dir, "capability_key"),
-        TRIPCODE_SECRET=config.load_secret(data_dir, "tripcode_secret"),
+        SECRET_KEY=secrets.secret_key,
         SESSION_COOKIE_NAME="session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=False,
         WTF_CSRF_TIME_LIMIT=None,
-        MAX_CONTENT_LENGTH=None,
-        FILES_DIR=str(data_dir / "files"),
-
-        JSON_SORT_KEYS=False,
+        SETTINGS=settings,
+        SECRETS=secrets,
+        ONION_HOST=settings.onion_host,
+        BOARDS=load_boards(settings.boards_dir),
+        STORE=FileStore(data_dir / "files"),
     )
-    app.config.update(settings)
-    config.check_secrets(app.config)
-    app.config["ONION_HOST"] = settings["LEFTBOOK_ONION_HOST"]
-    app.config["BOARDS"] = boardconf.load_boards(Path(app.config["LEFTBOOK_BOARDS_DIR"]))
+    app.config.update({k: v for k, v in test_config.items() if not k.startswith(PREFIX)})
+    datadir.check_secrets(app.config)
     largest_file = max(b.max_file_bytes for b in app.config["BOARDS"].values())
-    app.config["MAX_CONTENT_LENGTH"] = largest_file + 256 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = largest_file + REQUEST_OVERHEAD
     app.json.sort_keys = False
-    security.init_app(app)
-    db.init_app(app)
-    templating.init_app(app)
-    register_blueprints(app)
-    from leftbook import cli
-
-    cli.init_app(app)
+    database.bind(settings.database_url)
+    with database.database.connection_context():
+        schema.upgrade()
+    web.init_app(app)
     return app

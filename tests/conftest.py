@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from leftbook import clock, create_app
+from leftbook.cli import main
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Set by the test command's second pass: every test then runs on a fresh PostgreSQL schema.
@@ -69,7 +70,14 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """Runs `leftbook` commands against `app`: `runner.invoke(args=[...])`."""
+    base = app.test_cli_runner()
+
+    class Runner:
+        def invoke(self, cli=None, args: list[str] | None = None, **kwargs):
+            return base.invoke(cli or main, args, **kwargs)
+
+    return Runner()
 
 
 @pytest.fixture

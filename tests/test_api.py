@@ -1,6 +1,7 @@
 """The 4chan-style read API: structure and types, omitted fields, 304s, a whole board read back."""
 
 import base64
+import dataclasses
 import hashlib
 import io
 import re
@@ -8,8 +9,8 @@ import re
 import pytest
 from PIL import Image
 
-from leftbook.models import Post, Thread
-from leftbook.removal import bump_version, delete_post
+from leftbook.database.models import Post, Thread
+from leftbook.retention.removal import bump_version, delete_post
 
 INT, STR = int, str
 POST_FIELDS = {
@@ -239,7 +240,7 @@ def test_api_reveals_nothing_the_page_does_not(client, post, new_thread):
 
 
 def test_original_filename_only_when_the_operator_keeps_names(app, client, new_thread):
-    app.config["LEFTBOOK_KEEP_FILENAMES"] = "on"
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], keep_filenames=True)
     op = new_thread("soc", body="named", file=upload(6, "flyer-may-day.png"))
     first = get_json(client, f"/soc/res/{op}.json")["posts"][0]
     assert first["filename"] == "flyer-may-day" and first["ext"] == ".png"

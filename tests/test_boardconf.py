@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from leftbook import create_app
-from leftbook.boardconf import BoardFileError, load_boards
+from leftbook.boards import BoardFileError, load_boards
 
 SHIPPED = Path(__file__).resolve().parent.parent / "boards"
 

@@ -7,8 +7,9 @@ from dataclasses import replace
 import pytest
 from PIL import Image
 
-from leftbook import captcha, create_app
-from leftbook.models import Post
+from leftbook import create_app
+from leftbook.abuse import captcha
+from leftbook.database.models import Post
 
 CHALLENGE_INPUT = re.compile(r'name="captcha_challenge" value="([^"]+)"')
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from leftbook import posts
-from leftbook.models import File, Post
+from leftbook.database.models import File, Post
+from leftbook.posting import posts
 from tests.images import SECRET, jpeg_with_metadata, photo
 
 
@@ -17,7 +17,7 @@ def upload(data: bytes, name: str = "holiday.jpg"):
 
 
 def stored_files(app) -> list[Path]:
-    return sorted(p for p in Path(app.config["FILES_DIR"]).rglob("*") if p.is_file())
+    return sorted(p for p in app.config["STORE"].root.rglob("*") if p.is_file())
 
 
 def test_uploaded_photo_is_served_stripped_with_safe_headers(app, client, post):

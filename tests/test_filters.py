@@ -3,8 +3,9 @@
 import pytest
 
 from leftbook import create_app
-from leftbook.filters import FilteredPost, apply_filters
-from leftbook.models import Post
+from leftbook.abuse.filters import REJECT_MESSAGE, apply_filters
+from leftbook.database.models import Post
+from leftbook.refusal import Refusal
 
 BOARD_FILE = '''
 slug = "test"
@@ -41,7 +42,7 @@ def test_replacement_is_literal_text_not_a_backreference():
 def test_a_replacement_cannot_produce_a_rejected_word():
     filters = ({"pattern": "bad", "action": "reject", "replacement": ""},
                {"pattern": "b-a-d", "action": "replace", "replacement": "bad"})
-    with pytest.raises(FilteredPost):
+    with pytest.raises(Refusal, match=REJECT_MESSAGE):
         apply_filters(filters, "b-a-d")
 
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from leftbook import create_app
-from leftbook.flood import FLOOD_CAPTCHA_SECONDS, FloodLimits
-from leftbook.models import FloodEvent, Post
+from leftbook.abuse.flood import FLOOD_CAPTCHA_SECONDS, FloodLimits
+from leftbook.database.models import FloodEvent, Post
 from tests.conftest import csrf_token
 
 LOOSE = FloodLimits(site_per_minute=1000, board_per_minute=1000, thread_per_minute=1000,

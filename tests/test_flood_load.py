@@ -5,8 +5,8 @@ import requests
 
 from bench.flood_bench import run_flood, start_site, stop_site
 from leftbook import create_app
-from leftbook.flood import FloodLimits
-from leftbook.models import Post
+from leftbook.abuse.flood import FloodLimits
+from leftbook.database.models import Post
 
 POSTERS = 24
 SECONDS = 6

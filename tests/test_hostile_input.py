@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from leftbook.models import Post
+from leftbook.database.models import Post
 
 HUGE = "9" * 25
 ENORMOUS = "9" * 5000

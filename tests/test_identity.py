@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from leftbook.identity import (
+from leftbook.posting.identity import (
     ID_HUE_STEP,
     check_password,
     contrast_with_white,

@@ -2,11 +2,10 @@
 
 import io
 import re
-from pathlib import Path
 
-from leftbook.db import database, is_sqlite
-from leftbook.models import MODELS, Post, Thread
-from leftbook.tripcode import classic_tripcode
+from leftbook.database import database, is_sqlite
+from leftbook.database.models import MODELS, Post, Thread
+from leftbook.posting.tripcode import classic_tripcode
 from tests.images import photo
 
 
@@ -87,7 +86,7 @@ def test_database_holds_no_token_and_no_password(app, client, post):
                 assert not any(s in dump for s in secrets), (model.__name__, row)
         if is_sqlite():
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    for path in Path(app.config["LEFTBOOK_DATA_DIR"]).rglob("*"):
+    for path in app.config["SETTINGS"].data_dir.rglob("*"):
         if path.is_file():
             raw = path.read_bytes()
             assert not any(s.encode() in raw for s in secrets), path
@@ -140,7 +139,7 @@ def test_delete_only_the_file(app, client, post):
     assert delete(client, "soc", [op], "pw3", file_only=True).status_code == 200
     with app.app_context():
         assert Post.get(Post.no == op).file_id is None
-    assert list(Path(app.config["FILES_DIR"]).rglob("*.*")) == []
+    assert list(app.config["STORE"].root.rglob("*.*")) == []
 
 
 def test_deleting_the_opening_post_deletes_the_thread(app, client, post):

@@ -8,13 +8,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from leftbook.db import database
-from leftbook.models import FloodEvent, Post, Thread
+from leftbook.database import database
+from leftbook.database.models import FloodEvent, Post, Thread
 from tests.conftest import CSRF_INPUT, TEST_DATABASE_URL
 from tests.serving import LEFTBOOK, running_site, server_env, stop
 
@@ -31,8 +30,8 @@ POSTS_PER_WORKER = 12
 HOLD_LOCK = """
 import pathlib, sys, time
 from leftbook import create_app
-from leftbook.db import database
-from leftbook.retention_lock import prune_lock
+from leftbook.database import database
+from leftbook.retention.lock import prune_lock
 app = create_app()
 result, release = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 with app.app_context(), database.connection_context(), prune_lock() as lock:
@@ -48,7 +47,7 @@ def instances(app, tmp_path):
     """Base URLs of two serving instances; `app` (same database, same data dir) made the
     schema and the secrets first, so the two processes cannot race to make different ones."""
     settings = {"LEFTBOOK_DATABASE_URL": TEST_DATABASE_URL, "LEFTBOOK_PRUNE_INTERVAL": "3600"}
-    data_dir = Path(app.config["LEFTBOOK_DATA_DIR"])
+    data_dir = app.config["SETTINGS"].data_dir
     with (running_site(tmp_path, data_dir=data_dir, **settings) as first,
           running_site(tmp_path, data_dir=data_dir, **settings) as second):
         yield [first.base, second.base]
@@ -139,7 +138,7 @@ def test_a_post_through_one_is_visible_at_once_through_the_other(instances):
 
 
 def test_only_one_prune_pass_at_a_time_across_processes(app, tmp_path):
-    env = server_env(Path(app.config["LEFTBOOK_DATA_DIR"]),
+    env = server_env(app.config["SETTINGS"].data_dir,
                      LEFTBOOK_DATABASE_URL=TEST_DATABASE_URL)
     release = tmp_path / "release"
     prune = [LEFTBOOK, "prune"]

@@ -3,12 +3,11 @@
 import io
 import re
 import time
-from pathlib import Path
 
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from leftbook.models import AuditEntry, Capability, FileBan, Post, Report, Thread
+from leftbook.database.models import AuditEntry, Capability, FileBan, Post, Report, Thread
 from tests.images import photo
 
 LINK = re.compile(r"http://[^/\s]+/janitor/(\S+)")
@@ -114,10 +113,10 @@ def test_revocation_stops_a_live_session(app, runner, client, janitor, new_threa
 
 
 def test_revoke_all_rotates_the_key(app, runner, client, janitor):
-    key_before = app.config["CAPABILITY_KEY"]
+    key_before = app.config["SECRETS"].capability_key
     assert runner.invoke(args=["janitor", "revoke", "--all"]).exit_code == 0
     assert client.get("/janitor/").status_code == 403
-    assert (Path(app.config["LEFTBOOK_DATA_DIR"]) / "capability_key").read_bytes() != key_before
+    assert (app.config["SETTINGS"].data_dir / "capability_key").read_bytes() != key_before
 
 
 def test_scope_a_soc_janitor_cannot_touch_theory(app, client, janitor, new_thread):
@@ -146,7 +145,7 @@ def test_delete_and_delete_file(app, client, janitor, post, new_thread):
         kept = Post.get(Post.no == with_file["no"])
         assert kept.file_id is None
         assert not Post.select().where(Post.no == plain["no"]).exists()
-    assert list(Path(app.config["FILES_DIR"]).rglob("*.*")) == []
+    assert list(app.config["STORE"].root.rglob("*.*")) == []
 
 
 def test_delete_all_posts_of_one_id_in_the_thread(app, client, janitor, post):

@@ -1,6 +1,6 @@
 """Lockdown: `leftbook lockdown on|off [--board SLUG] [--mode readonly|captcha]`."""
 
-from leftbook.models import Post
+from leftbook.database.models import Post
 
 
 def stored(app) -> int:
@@ -35,7 +35,7 @@ def test_site_lockdown_and_lifting_it(app, runner, post, client):
 
 
 def test_captcha_lockdown_asks_everyone_even_with_captcha_off(app, runner, post, client):
-    assert app.config["LEFTBOOK_CAPTCHA"] == "off"
+    assert app.config["SETTINGS"].captcha == "off"
     assert runner.invoke(args=["lockdown", "on", "--board", "soc", "--mode", "captcha"]
                          ).exit_code == 0
     assert 'name="captcha_answer"' in client.get("/soc/").get_data(as_text=True)

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from leftbook.markup import MAX_LOOKUPS, Rendered, render
+from leftbook.posting.markup import MAX_LOOKUPS, Rendered, render
 
 # post number -> thread number, per board
 POSTS = {"theory": {1: 1, 2: 1, 7: 5}, "soc": {40: 33}}

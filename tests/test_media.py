@@ -1,4 +1,4 @@
-"""Uploads leak nothing: metadata gone, orientation applied, refusals fast, storage atomic."""
+"""Uploads leak nothing: metadata gone, orientation applied, refusals fast."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import base64
 import hashlib
 import io
 import os
-import subprocess
-import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -40,16 +38,8 @@ from images import (
 )
 from PIL import Image, ImageSequence
 
-from leftbook.media import (
-    FileLimits,
-    MediaError,
-    phash_distance,
-    process_upload,
-    remove,
-    store,
-    stored_path,
-    sweep_partial_files,
-)
+from leftbook.media import FileLimits, phash_distance, process_upload
+from leftbook.refusal import Refusal
 
 LIMITS = FileLimits()
 LEAK_MARKERS = (
@@ -277,8 +267,8 @@ def test_lossy_webp_animation_keeps_its_frames():
     assert decode(result.data).n_frames == 4
 
 
-def refused(upload: bytes, limits: FileLimits = LIMITS) -> MediaError:
-    with pytest.raises(MediaError) as caught:
+def refused(upload: bytes, limits: FileLimits = LIMITS) -> Refusal:
+    with pytest.raises(Refusal) as caught:
         process_upload(upload, limits)
     assert str(caught.value)  # a message for the poster
     return caught.value
@@ -383,7 +373,7 @@ def test_concurrent_uploads_do_not_disturb_each_other():
     def attempt(index: int) -> int:
         try:
             process_upload(png_declaring(7000, 7000) if index % 2 else good, LIMITS)
-        except MediaError as error:
+        except Refusal as error:
             return error.status
         return 200
 
@@ -435,105 +425,6 @@ def test_identity_fields_follow_the_stored_bytes():
     assert process_upload(jpeg_with_metadata(), LIMITS).tim == result.tim  # deterministic
 
 
-@pytest.fixture
-def processed():
-    return process_upload(jpeg_with_metadata(), LIMITS)
-
-
-def test_store_writes_file_and_thumbnail_under_hash_names_once(tmp_path, processed):
-    assert store(processed, tmp_path) is True
-    source = tmp_path / "src" / f"{processed.tim}.jpg"
-    thumbnail = tmp_path / "thumb" / f"{processed.tim}{processed.thumb_ext}"
-    assert source.read_bytes() == processed.data
-    assert thumbnail.read_bytes() == processed.thumb
-    first_write = (source.stat().st_ino, source.stat().st_mtime_ns)
-    again = process_upload(jpeg_with_metadata(), LIMITS)
-    assert store(again, tmp_path) is False
-    assert (source.stat().st_ino, source.stat().st_mtime_ns) == first_write
-    assert sorted(path.name for path in tmp_path.rglob("*") if path.is_file()) == sorted(
-        [source.name, thumbnail.name]
-    )
-
-
-@pytest.mark.parametrize("failing", ["fsync", "replace"])
-def test_failed_store_leaves_no_file_at_all(tmp_path, processed, monkeypatch, failing):
-    def disk_failure(*args: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, failing, disk_failure)
-    with pytest.raises(OSError, match="disk full"):
-        store(processed, tmp_path)
-    monkeypatch.undo()
-    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
-    assert store(processed, tmp_path) is True  # nothing half-done blocks a retry
-
-
-CRASH_BEFORE_RENAME = """
-import os, sys
-from pathlib import Path
-from leftbook.media import FileLimits, process_upload, store
-image = process_upload(Path(sys.argv[1]).read_bytes(), FileLimits())
-print(image.tim, image.ext, flush=True)
-os.replace = lambda *args: os.kill(os.getpid(), 9)
-store(image, Path(sys.argv[2]))
-"""
-
-
-def test_crash_before_rename_leaves_only_an_unservable_partial_file(tmp_path):
-    upload = tmp_path / "upload.bin"
-    upload.write_bytes(jpeg_with_metadata())
-    files = tmp_path / "files"
-    child = subprocess.run(
-        [sys.executable, "-c", CRASH_BEFORE_RENAME, str(upload), str(files)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert child.returncode == -9, child.stderr
-    tim, ext = child.stdout.split()
-    partial = [path for path in files.rglob("*") if path.is_file()]
-    assert len(partial) == 1 and partial[0].name.startswith(".")
-    assert stored_path(files, "src", tim + ext) is None
-    assert stored_path(files, "thumb", partial[0].name) is None
-    assert sweep_partial_files(files, older_than=60) == 0  # a write may still be under way
-    assert sweep_partial_files(files, older_than=0) == 1
-    assert [path for path in files.rglob("*") if path.is_file()] == []
-
-
-def test_remove_unlinks_both_and_tolerates_missing_files(tmp_path, processed):
-    store(processed, tmp_path)
-    remove(tmp_path, processed.tim, processed.ext, processed.thumb_ext)
-    assert stored_path(tmp_path, "src", processed.tim + processed.ext) is None
-    assert stored_path(tmp_path, "thumb", processed.tim + processed.thumb_ext) is None
-    remove(tmp_path, processed.tim, processed.ext, processed.thumb_ext)
-    with pytest.raises(ValueError):
-        remove(tmp_path, "../" + processed.tim[3:], processed.ext, processed.thumb_ext)
-
-
-def test_stored_path_finds_only_exact_hash_names(tmp_path, processed):
-    store(processed, tmp_path)
-    name = processed.tim + processed.ext
-    assert stored_path(tmp_path, "src", name) == tmp_path / "src" / name
-    (tmp_path / "secret.txt").write_text(SECRET)
-    hostile = [
-        ("src", "../secret.txt"),
-        ("src", "..%2fsecret.txt"),
-        ("src", "/etc/passwd"),
-        ("src", name.upper()),
-        ("src", name + "\n"),
-        ("src", name[1:]),
-        ("src", processed.tim + ".php"),
-        ("src", processed.tim + ".jpg/../../secret.txt"),
-        ("thumb", processed.tim + ".gif"),
-        ("../src", name),
-        ("", name),
-        ("src", "0" * 64 + ".jpg"),  # well formed, absent
-    ]
-    for kind, requested in hostile:
-        assert stored_path(tmp_path, kind, requested) is None, (kind, requested)
-
-
 def reencoded(image: Image.Image, fmt: str = "JPEG", **options: object) -> str:
     return process_upload(encode(image, fmt, **options), LIMITS).phash
 
@@ -574,7 +465,7 @@ FUZZ_SEEDS = {
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the corrupt EXIF it skips
 @pytest.mark.parametrize("name", FUZZ_SEEDS)
 def test_corrupted_files_are_refused_cleanly_or_stored_clean(name):
-    """Random byte damage never escapes as anything but a MediaError or a clean image."""
+    """Random byte damage never escapes as anything but a Refusal or a clean image."""
     original = FUZZ_SEEDS[name]()
     rng = np.random.default_rng(list(FUZZ_SEEDS).index(name))
     for _ in range(150):
@@ -585,7 +476,7 @@ def test_corrupted_files_are_refused_cleanly_or_stored_clean(name):
             del damaged[int(rng.integers(0, len(damaged))) :]
         try:
             result = process_upload(bytes(damaged), LIMITS)
-        except MediaError as error:
+        except Refusal as error:
             assert error.status in (400, 413, 415)
             continue
         assert SECRET.encode() not in result.data

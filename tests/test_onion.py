@@ -13,7 +13,7 @@ import pytest
 from torlab import free_port, offline_tor, wait_until
 
 import onion.control
-from leftbook.publishing import onion_address, publish_site
+from leftbook.serving.publishing import onion_address, publish_site
 from onion import (
     Onion,
     PowSettings,
@@ -218,7 +218,7 @@ def test_publish_site_off_and_auto_without_tor(tmp_path, monkeypatch):
 
 
 def test_publish_site_learns_address_and_keeps_client_key(tor, tmp_path, monkeypatch):
-    monkeypatch.setattr("leftbook.publishing.PUBLISH_TIMEOUT", 0.5)
+    monkeypatch.setattr("leftbook.serving.publishing.PUBLISH_TIMEOUT", 0.5)
     learned: list[str] = []
     mode = f"control:127.0.0.1:{tor.control_port}"
     client_keys = []

@@ -18,7 +18,7 @@ from torlab import (
     wait_until,
 )
 
-from leftbook.publishing import publish_site
+from leftbook.serving.publishing import publish_site
 from onion import (
     BackendDirPermissions,
     BackendDirUnusable,

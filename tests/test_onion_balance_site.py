@@ -14,7 +14,7 @@ import stem
 import stem.control
 from torlab import PrivateNetwork, free_port, service_options, wait_until
 
-from leftbook.publishing import publish_site
+from leftbook.serving.publishing import publish_site
 from onion import BackendOnion, OnionError, PublicationTimeout
 from onion.keys import new_service_key, service_id
 
@@ -24,7 +24,7 @@ MASTER = service_id(new_service_key()) + ".onion"  # a frontend address nobody p
 
 
 def test_publish_site_as_backend_learns_the_master_address(tor, tmp_path, monkeypatch):
-    monkeypatch.setattr("leftbook.publishing.PUBLISH_TIMEOUT", None)
+    monkeypatch.setattr("leftbook.serving.publishing.PUBLISH_TIMEOUT", None)
     learned, logged = [], []
     site = publish_site(tmp_path, f"control:127.0.0.1:{tor.control_port}", 8080,
                         onionbalance_master=MASTER, on_address=learned.append,
@@ -41,7 +41,7 @@ def test_publish_site_as_backend_learns_the_master_address(tor, tmp_path, monkey
 
 
 def test_publish_site_as_backend_times_out_and_withdraws(tor, tmp_path, monkeypatch):
-    monkeypatch.setattr("leftbook.publishing.PUBLISH_TIMEOUT", 0.5)
+    monkeypatch.setattr("leftbook.serving.publishing.PUBLISH_TIMEOUT", 0.5)
     with pytest.raises(PublicationTimeout, match=r"was not published within 0\.5 s"):
         publish_site(tmp_path, f"control:127.0.0.1:{tor.control_port}", 8080,
                      onionbalance_master=MASTER, log=lambda _m: None)

@@ -12,7 +12,7 @@ import stem.version
 from torlab import free_port, offline_tor
 
 import onion.control
-from leftbook.publishing import publish_site
+from leftbook.serving.publishing import publish_site
 from onion import (
     AddressInUse,
     AuthFailed,

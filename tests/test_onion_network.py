@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.server
-import importlib.util
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 import requests
 from torlab import PrivateNetwork, free_port, wait_until
 
-from leftbook.publishing import publish_site
+from leftbook.serving.publishing import publish_site
 from onion import Onion
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
@@ -113,8 +112,6 @@ def leftbook_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from leftbook.cli import main; sys.exit(main())"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("leftbook.server") is None,
-                    reason="leftbook.server (the `leftbook serve` command) is not written yet")
 def test_leftbook_serve_reachable_and_postable_through_tor(network, tmp_path):
     port = free_port()
     env = {**os.environ, "LEFTBOOK_TOR": f"control:127.0.0.1:{network.service.control_port}",

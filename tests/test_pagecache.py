@@ -1,6 +1,6 @@
 """The fragment cache renders once per key and keeps within its budget, oldest use first."""
 
-from leftbook.pagecache import FragmentCache
+from leftbook.web.pagecache import FragmentCache
 
 
 def test_renders_once_per_key():

@@ -2,7 +2,7 @@
 
 import re
 
-from leftbook.models import Thread
+from leftbook.database.models import Thread
 
 
 def text(response) -> str:
@@ -126,10 +126,9 @@ def test_pages_racing_a_prune_pass_get_the_page_or_a_404(app, new_thread, post, 
                                                         monkeypatch):
     """A reader during a pass sees a whole page or a 404, never an error or a half thread."""
     import threading
-    from pathlib import Path
 
-    from leftbook import retention
-    from leftbook.db import database
+    from leftbook.database import database
+    from leftbook.retention import prune as retention
 
     frozen_clock(1_000_000)
     threads = [new_thread("soc", body=f"doomed {n}") for n in range(12)]
@@ -152,7 +151,7 @@ def test_pages_racing_a_prune_pass_get_the_page_or_a_404(app, new_thread, post, 
         reader.start()
     try:
         with app.app_context(), database.connection_context():
-            counts = retention.prune(app.config["BOARDS"], Path(app.config["FILES_DIR"]),
+            counts = retention.prune(app.config["BOARDS"], app.config["STORE"],
                                      batch_posts=4)
     finally:
         done.set()
@@ -173,7 +172,7 @@ def test_index_shows_one_reply_under_a_sticky(app, client, post, new_thread):
         post("soc", thread=op, body=f"sticky reply {n}")
     with app.app_context():
         Thread.update(sticky=True).where(Thread.no == op).execute()
-        from leftbook.removal import bump_version
+        from leftbook.retention.removal import bump_version
         bump_version("soc")
     page = text(client.get("/soc/"))
     assert "sticky reply 2" in page and "sticky reply 1" not in page

@@ -1,6 +1,6 @@
 """Posting threads and replies through the real form: rules, refusals, bumping, fall-off."""
 
-from leftbook.models import Backlink, Post, Thread
+from leftbook.database.models import Backlink, Post, Thread
 
 
 def thread_row(board: str, no: int) -> Thread:

@@ -11,11 +11,9 @@ import pytest
 from peewee import SqliteDatabase
 from PIL import Image
 
-from leftbook import retention, retention_files, retention_threads
 from leftbook.cli import main
-from leftbook.config import ConfigError
-from leftbook.db import open_database
-from leftbook.models import (
+from leftbook.database import open_database
+from leftbook.database.models import (
     AuditEntry,
     File,
     FloodEvent,
@@ -26,8 +24,11 @@ from leftbook.models import (
     Thread,
     UsedChallenge,
 )
-from leftbook.retention_lock import ADVISORY_KEY, PRUNE_LOCK, prune_lock
-from leftbook.scheduler import prune_interval, prune_schedule
+from leftbook.media.store import FileStore
+from leftbook.retention import prune as retention
+from leftbook.retention import threads as retention_threads
+from leftbook.retention.lock import ADVISORY_KEY, PRUNE_LOCK, prune_lock
+from leftbook.retention.scheduler import prune_schedule
 
 T0 = 1_800_000_000
 DAY = 86400
@@ -48,8 +49,7 @@ def with_file(seed: int) -> dict:
 
 def run_prune(app, boards=None, **options) -> dict[str, int]:
     with app.app_context():
-        return retention.prune(boards or app.config["BOARDS"],
-                               Path(app.config["FILES_DIR"]), **options)
+        return retention.prune(boards or app.config["BOARDS"], app.config["STORE"], **options)
 
 
 def shrunk(app, slug: str, **limits) -> dict:
@@ -64,13 +64,13 @@ def thread_numbers(app, board: str = "soc") -> set[int]:
 
 
 def stored_files(app) -> set[str]:
-    root = Path(app.config["FILES_DIR"])
+    root = app.config["STORE"].root
     return {p.name for p in root.rglob("*") if p.is_file()}
 
 
 def assert_consistent(app) -> None:
     """No post without its thread, no File row without its files, no stored file without a row."""
-    root = Path(app.config["FILES_DIR"])
+    root = app.config["STORE"].root
     with app.app_context():
         thread_ids = {t for (t,) in Thread.select(Thread.id).tuples()}
         assert {p for (p,) in Post.select(Post.thread).tuples()} <= thread_ids
@@ -142,7 +142,7 @@ def test_files_go_with_their_last_post_and_unreferenced_rows_go(app, post, new_t
 def test_old_files_on_disk_without_a_row_are_unlinked(app, new_thread):
     new_thread("soc", body="kept picture", **with_file(2))
     kept = stored_files(app)
-    root = Path(app.config["FILES_DIR"])
+    root = app.config["STORE"].root
     orphan = root / "src" / ("ab" * 32 + ".png")
     orphan_thumb = root / "thumb" / ("ab" * 32 + ".jpg")
     leftover = root / "src" / ".partial-x1y2"
@@ -258,7 +258,7 @@ def _hits(root: Path, needles: list[bytes]) -> list[str]:
 
 def test_pruned_text_and_file_cannot_be_found_in_any_file_of_the_data_dir(
         app, post, new_thread, frozen_clock):
-    data_dir = Path(app.config["LEFTBOOK_DATA_DIR"])
+    data_dir = app.config["SETTINGS"].data_dir
     marker = "MARKER-7f3a9c2e-solidarity-thread"
     frozen_clock(T0)
     old = new_thread("soc", body=f"{marker} body", subject=f"{marker} subject",
@@ -268,7 +268,7 @@ def test_pruned_text_and_file_cannot_be_found_in_any_file_of_the_data_dir(
     new_thread("soc", body="this one stays")
     with app.app_context():
         tim = File.get().tim
-    picture = (Path(app.config["FILES_DIR"]) / "src" / f"{tim}.png").read_bytes()
+    picture = (app.config["STORE"].root / "src" / f"{tim}.png").read_bytes()
     needles = [marker.encode(), tim.encode(), picture[-64:]]
     assert _hits(data_dir, needles), "the marker is stored before pruning"
     frozen_clock(T0 + 30 * DAY + 5)
@@ -290,7 +290,7 @@ def test_a_pass_that_finds_the_lock_taken_skips(app, new_thread, frozen_clock):
 @pytest.fixture
 def other_instance(app):
     """Hold the prune lock the way another instance on the same database would."""
-    other = open_database(app.config["LEFTBOOK_DATABASE_URL"])
+    other = open_database(app.config["SETTINGS"].database_url)
     other.connect()
 
     def hold(expires: int) -> None:
@@ -316,7 +316,7 @@ def test_a_pass_skips_while_another_instance_holds_the_lock(app, new_thread, fro
 
 def test_a_lock_row_left_by_a_crashed_instance_expires(app, new_thread, frozen_clock,
                                                       other_instance):
-    if not app.config["LEFTBOOK_DATABASE_URL"].startswith("sqlite"):
+    if not app.config["SETTINGS"].database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL frees an advisory lock when its session ends")
     frozen_clock(T0)
     new_thread("soc")
@@ -390,7 +390,7 @@ def test_files_left_by_a_crash_after_commit_are_swept_by_the_next_pass(
     def crash(*_args):
         raise RuntimeError("killed before unlinking")
 
-    monkeypatch.setattr(retention_files, "unlink_files", crash)
+    monkeypatch.setattr(FileStore, "remove_all", crash)
     with pytest.raises(RuntimeError):
         run_prune(app)
     with app.app_context():
@@ -406,8 +406,7 @@ def test_serve_schedule_prunes_in_the_background_and_stops(app, new_thread, froz
     frozen_clock(T0)
     new_thread("soc")
     frozen_clock(T0 + 31 * DAY)
-    monkeypatch.setitem(app.config, "LEFTBOOK_PRUNE_INTERVAL", "0.05")
-    schedule = prune_schedule(app).start()
+    schedule = prune_schedule(app.config["BOARDS"], app.config["STORE"], interval=0.05).start()
     try:
         deadline = time.monotonic() + 10
         while thread_numbers(app) and time.monotonic() < deadline:
@@ -416,9 +415,3 @@ def test_serve_schedule_prunes_in_the_background_and_stops(app, new_thread, froz
         schedule.stop(timeout=10)
     assert thread_numbers(app) == set()
     assert not schedule.running
-
-
-@pytest.mark.parametrize("value", ["0", "-5", "soon", "inf", None])
-def test_a_bad_prune_interval_is_refused(value):
-    with pytest.raises(ConfigError, match="LEFTBOOK_PRUNE_INTERVAL"):
-        prune_interval(value)

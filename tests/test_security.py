@@ -2,7 +2,7 @@
 
 import pytest
 
-from leftbook.security import host_allowed
+from leftbook.web.security import host_allowed
 
 
 def test_every_response_has_strict_headers(client):
@@ -49,7 +49,7 @@ def test_posting_cookies_are_httponly_and_strict(client, post):
 
 
 def test_crash_shows_friendly_500_without_traceback(app, client, monkeypatch):
-    from leftbook import pages
+    from leftbook.reading import pages
 
     def explode(_slug):
         raise RuntimeError("secret internals")
@@ -71,8 +71,9 @@ def test_method_not_allowed_is_friendly(client):
 
 def test_onion_host_from_configuration(settings):
     from leftbook import create_app
+    from onion.keys import new_service_key, service_id
 
-    onion = "b" * 56 + ".onion"
+    onion = service_id(new_service_key()) + ".onion"
     client = create_app({**settings, "LEFTBOOK_ONION_HOST": onion}).test_client()
     assert client.get("/", headers={"Host": onion}).status_code == 200
 

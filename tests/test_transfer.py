@@ -7,8 +7,9 @@ import re
 import pytest
 
 from leftbook import create_app
-from leftbook.db import database
-from leftbook.models import MODELS, Capability, Post, Thread
+from leftbook.cli import main
+from leftbook.database import database
+from leftbook.database.models import MODELS, Capability, Post, Thread
 from tests.conftest import TEST_DATABASE_URL
 from tests.images import photo
 
@@ -42,7 +43,7 @@ class Site:
         return response.get_json()["no"]
 
     def cli(self, *args: str) -> str:
-        result = self.runner.invoke(args=list(args))
+        result = self.runner.invoke(main, list(args))
         assert result.exit_code == 0, result.output
         return result.output
 
@@ -144,7 +145,7 @@ def test_import_refuses_a_database_that_holds_rows(tmp_path, settings):
     dump = tmp_path / "site.jsonl"
     site.cli("export", str(dump))
     before = table_contents()
-    result = site.runner.invoke(args=["import", str(dump)])
+    result = site.runner.invoke(main, ["import", str(dump)])
     assert result.exit_code != 0
     assert "not empty" in result.output and "post" in result.output
     assert table_contents() == before
@@ -169,7 +170,7 @@ def test_a_damaged_dump_imports_nothing(tmp_path, settings, damage):
         lines.insert(3, "{not json")
     dump.write_text("\n".join(lines) + "\n")
     target = Site(create_app(settings))
-    result = target.runner.invoke(args=["import", str(dump)])
+    result = target.runner.invoke(main, ["import", str(dump)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert "Nothing was imported" in result.output
     assert all(rows == [] for rows in table_contents().values())

@@ -8,8 +8,8 @@ import warnings
 
 import pytest
 
-from leftbook.des_crypt import SALT_ALPHABET, des_crypt
-from leftbook.tripcode import classic_tripcode, parse_name, secure_tripcode
+from leftbook.posting.des_crypt import SALT_ALPHABET, des_crypt
+from leftbook.posting.tripcode import classic_tripcode, parse_name, secure_tripcode
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 OTHER_SECRET = b"fedcba9876543210fedcba9876543210"

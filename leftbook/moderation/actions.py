@@ -1,0 +1,97 @@
+"""What janitors do: every action re-checks the grant and leaves an audit entry (no poster data)."""
+
+from leftbook import clock
+from leftbook.database import write_transaction
+from leftbook.database.models import AuditEntry, FileBan, Post, Report, Thread
+from leftbook.media.store import FileStore
+from leftbook.moderation.capabilities import Grant
+from leftbook.refusal import Refusal
+from leftbook.retention import removal
+
+# action -> the power it needs
+ACTIONS = {
+    "delete": "delete",
+    "delete-file": "delete",
+    "delete-by-id": "delete",
+    "ban-file": "ban-file",
+    "lock": "lock",
+    "unlock": "lock",
+    "sticky": "sticky",
+    "unsticky": "sticky",
+    "dismiss": "delete",
+}
+
+
+
+def _audit(grant: Grant, action: str, board: str, post_no: int | None) -> None:
+    AuditEntry.create(capability=grant.id, action=action, board=board, post_no=post_no,
+                      time=clock.now())
+
+
+def _thread_flag(post: Post, action: str) -> None:
+    if post.no != post.thread_no:
+        raise Refusal("Lock and sticky apply to a thread's opening post.")
+    flag, value = {"lock": ("locked", True), "unlock": ("locked", False),
+                   "sticky": ("sticky", True), "unsticky": ("sticky", False)}[action]
+    Thread.update({flag: value}).where(Thread.id == post.thread_id).execute()
+    removal.bump_version(post.board)
+
+
+def _delete_by_id(post: Post) -> list:
+    if not post.poster_id:
+        raise Refusal("This post has no poster ID (the board does not show IDs).")
+    unlinked = []
+    same = Post.select().where(Post.thread == post.thread_id, Post.poster_id == post.poster_id)
+    for other in sorted(same, key=lambda p: p.no, reverse=True):
+        if Post.get_or_none(Post.id == other.id) is not None:
+            unlinked += removal.delete_post(other)
+    return unlinked
+
+
+def _ban_file(post: Post) -> list:
+    if post.file_id is None:
+        raise Refusal("This post has no file.")
+    file = post.file
+    FileBan.create(sha256=file.tim, phash=file.phash, created=clock.now())
+    unlinked = []
+    for other in Post.select().where(Post.file == file.tim):
+        unlinked += removal.delete_post(other, file_only=True)
+    return unlinked
+
+
+def _dismiss(board: str, post: Post | None, report_id: int | None) -> None:
+    query = Report.update(handled=True).where(Report.board == board)
+    if report_id is not None:
+        query = query.where(Report.id == report_id)
+    elif post is not None:
+        query = query.where(Report.post == post.id)
+    else:
+        raise Refusal("Nothing to dismiss.", 404)
+    query.execute()
+
+
+def act(grant: Grant, action: str, board: str, post_no: int, store: FileStore,
+        report_id: int | None = None) -> None:
+    """Carry out one janitor action on post `post_no` of `board`."""
+    power = ACTIONS.get(action)
+    if power is None:
+        raise Refusal("Unknown action.")
+    if not grant.can(power, board):
+        raise Refusal(f"Your link does not allow '{action}' on /{board}/.", 403)
+    unlinked = []
+    with write_transaction():
+        post = Post.get_or_none(Post.board == board, Post.no == post_no)
+        if action == "dismiss":
+            _dismiss(board, post, report_id)
+        elif post is None:
+            raise Refusal("That post no longer exists.", 404)
+        elif action in ("delete", "delete-file"):
+            unlinked = removal.delete_post(post, file_only=action == "delete-file")
+        elif action == "delete-by-id":
+            unlinked = _delete_by_id(post)
+        elif action == "ban-file":
+            unlinked = _ban_file(post)
+        else:
+            _thread_flag(post, action)
+        _audit(grant, action, board, post_no)
+    store.remove_all(unlinked)

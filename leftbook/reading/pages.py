@@ -1,0 +1,162 @@
+"""Read-side queries for pages and the API; each costs the same however many posts are stored."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from peewee import JOIN, fn
+
+from leftbook.boards import Board
+from leftbook.database.models import Backlink, BoardState, File, Post, Report, Thread
+from leftbook.refusal import THREAD_GONE, Refusal
+
+DASHBOARD_LIMIT = 100
+
+
+@dataclass
+class ThreadView:
+    thread: Thread
+    posts: list[Post]
+    omitted_posts: int = 0
+    omitted_images: int = 0
+    backlinks: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    id_counts: Counter = field(default_factory=Counter)
+
+
+def board_version(slug: str) -> int:
+    version = BoardState.select(BoardState.version).where(BoardState.slug == slug).scalar()
+    return version or 0
+
+
+def _posts():
+    return Post.select(Post, File).join(File, JOIN.LEFT_OUTER)
+
+
+def _backlinks(post_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+    """For each target post id: the (number, thread number) of the posts quoting it."""
+    links: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if not post_ids:
+        return links
+    query = (
+        Backlink.select(Backlink.target, Post.no, Post.thread_no)
+        .join(Post, on=(Backlink.source == Post.id))
+        .where(Backlink.target.in_(post_ids))
+        .order_by(Post.no)
+        .tuples()
+    )
+    for target, no, thread_no in query:
+        links[target].append((no, thread_no))
+    return links
+
+
+def _ordered_threads(board: Board):
+    return Thread.select().where(Thread.board == board.slug).order_by(
+        Thread.sticky.desc(), Thread.bumped.desc(), Thread.no.desc()
+    )
+
+
+def page_count(board: Board) -> int:
+    threads = Thread.select().where(Thread.board == board.slug).count()
+    return max(1, min(board.pages, -(-threads // board.threads_per_page)))
+
+
+def _latest_replies(thread_ids: list[int], count: int) -> dict[int, list[Post]]:
+    """The last `count` replies of each thread, oldest first, in one query."""
+    if not thread_ids:
+        return {}
+    rank = fn.ROW_NUMBER().over(partition_by=[Post.thread], order_by=[Post.no.desc()])
+    ranked = (Post.select(Post.id, rank.alias("rank"))
+              .where(Post.thread.in_(thread_ids), Post.no != Post.thread_no))
+    latest = (_posts().join_from(Post, ranked, on=(Post.id == ranked.c.id))
+              .where(ranked.c.rank <= count).order_by(Post.no))
+    replies: dict[int, list[Post]] = defaultdict(list)
+    for post in latest:
+        replies[post.thread_id].append(post)
+    return replies
+
+
+def index_page(board: Board, page: int) -> list[ThreadView]:
+    """Threads of one index page (0-based): each opening post with its last few replies.
+
+    Three queries whatever the page holds: threads, their opening posts, their last replies.
+    """
+    threads = list(
+        _ordered_threads(board).limit(board.threads_per_page).offset(page * board.threads_per_page)
+    )
+    ops = {p.thread_id: p for p in _posts().where(
+        Post.board == board.slug, Post.no.in_([t.no for t in threads]))}
+    latest = _latest_replies([t.id for t in threads], board.preview_replies)
+    views = []
+    for thread in threads:
+        op = ops.get(thread.id)
+        if op is None:  # pruned or deleted since the thread list was read
+            continue
+        tail = latest.get(thread.id, [])[-1 if thread.sticky else -board.preview_replies:]
+        tail_images = sum(1 for p in tail if p.file_id)
+        views.append(ThreadView(
+            thread, [op, *tail],
+            omitted_posts=thread.replies - len(tail),
+            omitted_images=thread.images - tail_images - (1 if op.file_id else 0),
+        ))
+    ids = [p.id for v in views for p in v.posts]
+    links = _backlinks(ids)
+    for view in views:
+        view.backlinks = links
+    return views
+
+
+def catalog(board: Board) -> list[ThreadView]:
+    """Every thread of the board, opening post only, in bump order."""
+    threads = list(_ordered_threads(board).limit(board.capacity))
+    ops = {
+        p.thread_id: p
+        for p in _posts().where(Post.board == board.slug, Post.no.in_([t.no for t in threads]))
+    }
+    return [ThreadView(t, [ops[t.id]]) for t in threads if t.id in ops]
+
+
+def thread_view(board: Board, no: int) -> ThreadView | None:
+    thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == no)
+    if thread is None:
+        return None
+    posts = list(_posts().where(Post.thread == thread.id).order_by(Post.no))
+    return ThreadView(
+        thread, posts,
+        backlinks=_backlinks([p.id for p in posts]),
+        id_counts=Counter(p.poster_id for p in posts if p.poster_id),
+    )
+
+
+def existing_thread_view(board: Board, no: int) -> ThreadView:
+    """`thread_view`, refusing (404) a thread that is not there."""
+    view = thread_view(board, no)
+    if view is None:
+        raise Refusal(THREAD_GONE, 404)
+    return view
+
+
+def existing_thread(board: Board, no: int) -> Thread:
+    thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == no)
+    if thread is None:
+        raise Refusal(THREAD_GONE, 404)
+    return thread
+
+
+def with_files(post_ids: list[int]) -> list[Post]:
+    """Posts by id, with their files joined (for the janitor dashboard)."""
+    return list(_posts().where(Post.id.in_(post_ids))) if post_ids else []
+
+
+def open_reports(boards: frozenset[str] | None) -> list[Report]:
+    """The newest unhandled reports with their posts, on `boards` (None: every board)."""
+    query = (Report.select(Report, Post).join(Post)
+             .where(Report.handled == False)  # noqa: E712
+             .order_by(Report.created.desc()).limit(DASHBOARD_LIMIT))
+    if boards is not None:
+        query = query.where(Report.board.in_(sorted(boards)))
+    return list(query)
+
+
+def find_post(board: Board, no: int) -> Post | None:
+    """Post `no` of `board` with its thread loaded in the same query (one snapshot)."""
+    return (Post.select(Post, Thread).join(Thread)
+            .where(Post.board == board.slug, Post.no == no).get_or_none())

@@ -1,0 +1,101 @@
+"""The prune lock: only one pass at a time across every instance sharing the database.
+
+PostgreSQL: a session advisory lock (released by the server if the process dies).
+SQLite: a `Lock` row with an expiry, taken (or taken over once expired) in one write
+transaction and renewed by the pass between batches, so a crashed holder frees it by itself.
+"""
+
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from leftbook import clock
+from leftbook.database import database, is_sqlite, write_transaction
+from leftbook.database.models import Lock
+
+PRUNE_LOCK = "prune"
+LOCK_SECONDS = 600
+ADVISORY_KEY = int.from_bytes(b"leftbook", "big")  # any fixed 63-bit number
+_IN_THIS_PROCESS = threading.Lock()
+
+
+class PruneLockLost(RuntimeError):
+    """The lock row expired and another pass took it over; this pass must stop."""
+
+
+class PruneLock:
+    """A held prune lock; `renew()` (inside a batch transaction) keeps it from expiring."""
+
+    def __init__(self, holder: str | None) -> None:
+        self.holder = holder
+
+    def renew(self) -> None:
+        if self.holder is None:
+            return
+        renewed = (
+            Lock.update(expires=clock.now() + LOCK_SECONDS)
+            .where(Lock.name == PRUNE_LOCK, Lock.holder == self.holder)
+            .execute()
+        )
+        if renewed != 1:
+            raise PruneLockLost("another prune pass took over the lock")
+
+
+def _take_row_lock(holder: str) -> bool:
+    now = clock.now()
+    with write_transaction():
+        row = Lock.get_or_none(Lock.name == PRUNE_LOCK)
+        if row is not None and row.expires > now:
+            return False
+        if row is None:
+            Lock.create(name=PRUNE_LOCK, holder=holder, expires=now + LOCK_SECONDS)
+        else:
+            Lock.update(holder=holder, expires=now + LOCK_SECONDS).where(
+                Lock.name == PRUNE_LOCK
+            ).execute()
+    return True
+
+
+def _release_row_lock(holder: str) -> None:
+    with write_transaction():
+        Lock.delete().where(Lock.name == PRUNE_LOCK, Lock.holder == holder).execute()
+
+
+@contextmanager
+def prune_lock() -> Iterator[PruneLock | None]:
+    """Yield a held lock, or None when another pass holds it (then skip the pass).
+
+    A lock in this process comes first: PostgreSQL's advisory locks are re-entrant within
+    one session, and two threads of one instance must not both prune either.
+    """
+    if not _IN_THIS_PROCESS.acquire(blocking=False):
+        yield None
+        return
+    try:
+        with _database_lock() as held:
+            yield held
+    finally:
+        _IN_THIS_PROCESS.release()
+
+
+@contextmanager
+def _database_lock() -> Iterator[PruneLock | None]:
+    if not is_sqlite():
+        taken = database.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,))
+        if not taken.fetchone()[0]:
+            yield None
+            return
+        try:
+            yield PruneLock(None)
+        finally:
+            database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+        return
+    holder = secrets.token_hex(16)
+    if not _take_row_lock(holder):
+        yield None
+        return
+    try:
+        yield PruneLock(holder)
+    finally:
+        _release_row_lock(holder)

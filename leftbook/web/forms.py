@@ -1,0 +1,55 @@
+"""The forms posters fill in; flask-wtf adds and checks the CSRF token."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, NumberRange, Optional
+
+from leftbook.database.models import MAX_POST_NO
+
+MAX_FIELD = 20_000
+
+
+class PostForm(FlaskForm):
+    thread = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
+    name = StringField(validators=[Length(max=200)])
+    options = StringField(validators=[Length(max=100)])
+    subject = StringField(validators=[Length(max=400)])
+    body = TextAreaField(validators=[Length(max=MAX_FIELD)])
+    file = FileField()
+    spoiler = BooleanField()
+    password = PasswordField(validators=[Length(max=128)])
+    captcha_challenge = HiddenField(validators=[Length(max=300)])
+    captcha_answer = StringField(validators=[Length(max=32)])
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField(validators=[Length(max=128)])
+    file_only = BooleanField()
+
+
+def first_error(form: FlaskForm) -> str:
+    """One clear sentence for the first field that failed."""
+    for name, errors in form.errors.items():
+        if errors:
+            label = "The security token" if name == "csrf_token" else f"The field '{name}'"
+            return f"{label}: {errors[0]}"
+    return "The form could not be read."
+
+
+class JanitorActionForm(FlaskForm):
+    do = StringField(validators=[Length(min=3, max=40)])
+    report = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
+    back = StringField(validators=[Optional(), Length(max=200)])
+
+
+class ReportForm(FlaskForm):
+    reason = StringField(validators=[Length(max=32)])
+    text = StringField(validators=[Length(max=1000)])

@@ -1,0 +1,111 @@
+"""HTTP for every view: content negotiation, conditional answers (ETag, Last-Modified,
+304), and forms that act on ticked posts."""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, jsonify, redirect, request, session, url_for
+from flask_wtf.csrf import generate_csrf
+
+from leftbook import clock
+from leftbook.boards import Board
+from leftbook.database import read_snapshot
+from leftbook.reading import pages
+from leftbook.web.cookies import PASSWORD_COOKIE
+from leftbook.web.gate import page_gate
+from leftbook.web.pagecache import etag_for
+from leftbook.web.site import onion_host
+
+POST_NUMBER = re.compile(r"[1-9][0-9]{0,14}")  # below MAX_POST_NO, as URLs take them
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def viewer_state() -> tuple[str, ...]:
+    """What makes one reader's copy of a page differ from another's (form tokens, prefill)."""
+    generate_csrf()
+    gate = page_gate()
+    return (
+        session.get("csrf_token", ""),
+        request.cookies.get(PASSWORD_COOKIE, ""),
+        onion_host() or "",
+        *(gate.state if gate else ()),
+    )
+
+
+def version_seen_at(key: str, version: object) -> int:
+    """When this process first saw `version` of `key`, used as Last-Modified.
+
+    Deleting or pinning a thread changes a board without changing any post time, so only the
+    version tells every change; another instance may date a version a little later, which
+    costs a reader one full answer, never a stale one.
+    """
+    seen = current_app.extensions.setdefault("leftbook_version_seen", {})
+    known = seen.get(key)
+    if known is None or known[0] != version:
+        known = (version, clock.now())
+        seen[key] = known
+    return known[1]
+
+
+def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
+                mimetype: str, cache_control: str = "no-cache") -> Response:
+    """Answer 304 when the reader's copy is current (ETag first, else Last-Modified)."""
+    etag = etag_for(*parts)
+    if request.if_none_match:
+        fresh = not request.if_none_match.star_tag and request.if_none_match.contains_weak(etag)
+    else:
+        since = request.if_modified_since
+        fresh = since is not None and since.timestamp() >= last_modified
+    response_class = current_app.response_class
+    if fresh:
+        response = response_class(status=304)
+    else:
+        with read_snapshot():
+            response = response_class(render(), mimetype=mimetype)
+    response.set_etag(etag)
+    response.last_modified = datetime.fromtimestamp(last_modified, UTC)
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def not_modified_or(version_parts: tuple, render: Callable[[], str]) -> Response:
+    """An HTML page, 304 when the reader's copy is current; it carries their form tokens."""
+    last_modified = version_seen_at(repr(version_parts[:2]), version_parts)
+    return conditional((*version_parts, *viewer_state()), last_modified, render,
+                       "text/html", cache_control="private, no-cache")
+
+
+def board_conditional(board: Board, kind: tuple, render: Callable[[], str],
+                      mimetype: str) -> Response:
+    """`conditional` for anything built from one board's posts: valid while its version is."""
+    version = pages.board_version(board.slug)
+    parts = (*kind, repr(board), version)
+    return conditional(parts, version_seen_at(board.slug, version), render, mimetype)
+
+
+def local_path(value: str | None, default: str) -> str:
+    """`value` when it is a path on this site (never another origin), else `default`."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def selected_posts() -> list[int]:
+    """The post numbers ticked in a page's form (delete, report)."""
+    numbers = request.form.getlist("post")
+    if not all(POST_NUMBER.fullmatch(n) for n in numbers):
+        abort(400, "Post numbers must be numbers.")
+    return [int(n) for n in numbers]
+
+
+def done_with_selection(board: str, **result: int) -> Response:
+    """After acting on ticked posts: JSON for clients, else back to the page they came from."""
+    if wants_json():
+        return jsonify(**result)
+    default = url_for("boards.index", board=board)
+    return redirect(local_path(request.form.get("back"), default), 303)

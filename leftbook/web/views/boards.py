@@ -1,0 +1,104 @@
+"""Reading: home, rules, board index pages, catalog and threads."""
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from leftbook.moderation.reports import REASONS
+from leftbook.reading import pages
+from leftbook.refusal import THREAD_GONE, Refusal
+from leftbook.web.cookies import PASSWORD_COOKIE
+from leftbook.web.gate import page_gate
+from leftbook.web.http import not_modified_or
+from leftbook.web.janitor_session import current_grant, janitor_state
+from leftbook.web.pagecache import FragmentCache
+from leftbook.web.site import boards, get_board
+
+blueprint = Blueprint("boards", __name__)
+
+
+@blueprint.record_once
+def _make_cache(state) -> None:
+    state.app.extensions["leftbook_fragments"] = FragmentCache()
+
+
+def _fragment(key: tuple, template: str, load: Callable[[], dict]) -> str:
+    """A cached fragment (`load` runs the queries only on a miss); janitors in scope get
+    their controls rendered fresh instead."""
+    grant = current_grant()
+    if grant is not None and grant.covers(key[0]):
+        return render_template(template, grant=grant, **load())
+    cache = current_app.extensions["leftbook_fragments"]
+    return cache.get_or_render(key, lambda: render_template(template, grant=None, **load()))
+
+
+def _form_context() -> dict:
+    return {"csrf_token": generate_csrf(), "password": request.cookies.get(PASSWORD_COOKIE, ""),
+            "report_reasons": REASONS, "posting_gate": page_gate()}
+
+
+@blueprint.get("/")
+def home():
+    shown = boards().values()
+    return not_modified_or(("home",), lambda: render_template("home.html", boards=shown))
+
+
+@blueprint.get("/rules.html")
+def rules():
+    shown = boards().values()
+    return not_modified_or(("rules",), lambda: render_template("rules.html", boards=shown))
+
+
+@blueprint.get("/<board>/<number:page>.html")
+@blueprint.get("/<board>/index.html", defaults={"page": 1})
+@blueprint.get("/<board>/", defaults={"page": 1})
+def index(board: str, page: int):
+    b = get_board(board)
+    version = pages.board_version(b.slug)
+    count = pages.page_count(b)
+    if not 1 <= page <= count:
+        abort(404, f"This board has {count} page(s).")
+
+    def render() -> str:
+        body = _fragment((b.slug, "index", page, version), "_index_threads.html",
+                         lambda: {"board": b, "views": pages.index_page(b, page - 1)})
+        nav = _fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
+                        lambda: {"board": b, "page": page, "page_count": count})
+        return render_template("board.html", board=b, threads_html=body, pages_html=nav,
+                               **_form_context())
+
+    return not_modified_or((b.slug, "index", page, version, *janitor_state()), render)
+
+
+@blueprint.get("/<board>/catalog.html")
+def catalog(board: str):
+    b = get_board(board)
+    version = pages.board_version(b.slug)
+
+    def render() -> str:
+        body = _fragment((b.slug, "catalog", version), "_catalog.html",
+                         lambda: {"board": b, "views": pages.catalog(b)})
+        return render_template("catalog.html", board=b, catalog_html=body, **_form_context())
+
+    return not_modified_or((b.slug, "catalog", version), render)
+
+
+@blueprint.get("/<board>/res/<number:no>.html")
+def thread(board: str, no: int):
+    b = get_board(board)
+    version = pages.board_version(b.slug)
+    op = pages.find_post(b, no)
+    if op is None:
+        raise Refusal(THREAD_GONE, 404)
+    if op.thread_no != no:
+        return redirect(url_for("boards.thread", board=board, no=op.thread_no,
+                                _anchor=f"p{no}"), 301)
+
+    def render() -> str:
+        body = _fragment((b.slug, "thread", no, version), "_thread_posts.html",
+                         lambda: {"board": b, "view": pages.existing_thread_view(b, no)})
+        return render_template("thread.html", board=b, thread=op.thread, op=op,
+                               posts_html=body, **_form_context())
+
+    return not_modified_or((b.slug, "thread", no, version, *janitor_state()), render)

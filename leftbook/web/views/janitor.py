@@ -1,0 +1,53 @@
+"""Janitors: a capability link becomes a session cookie; the dashboard lists reports to act on."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_wtf.csrf import generate_csrf
+
+from leftbook.moderation import actions, capabilities
+from leftbook.reading import pages
+from leftbook.web.cookies import JANITOR_COOKIE, cookie_options
+from leftbook.web.forms import JanitorActionForm, first_error
+from leftbook.web.http import POST_NUMBER, local_path
+from leftbook.web.janitor_session import require_grant
+from leftbook.web.site import secrets, store
+
+blueprint = Blueprint("janitor", __name__, url_prefix="/janitor")
+
+
+@blueprint.get("/<token>")
+def exchange(token: str):
+    key = secrets().capability_key
+    grant = capabilities.check(token, key)
+    response = redirect(url_for("janitor.dashboard"), 303)
+    response.set_cookie(JANITOR_COOKIE, capabilities.session_token(grant, key),
+                        expires=grant.expires, **cookie_options())
+    return response
+
+
+@blueprint.get("/")
+def dashboard():
+    grant = require_grant()
+    reports = pages.open_reports(grant.boards)
+    posts = pages.with_files([r.post.id for r in reports])
+    return render_template("janitor.html", grant=grant, reports=reports,
+                           posts={p.id: p for p in posts}, csrf_token=generate_csrf())
+
+
+@blueprint.post("/action/<board>")
+def act(board: str):
+    grant = require_grant()
+    form = JanitorActionForm()
+    if not form.validate():
+        abort(400, first_error(form))
+    action, _, number = form.do.data.partition(":")
+    if not POST_NUMBER.fullmatch(number):
+        abort(400, "The action names no post.")
+    actions.act(grant, action, board, int(number), store(), report_id=form.report.data)
+    return redirect(local_path(form.back.data, url_for("janitor.dashboard")), 303)
+
+
+@blueprint.post("/logout")
+def logout():
+    response = redirect(url_for("boards.home"), 303)
+    response.delete_cookie(JANITOR_COOKIE, path="/")
+    return response

@@ -1,0 +1,70 @@
+"""Writing: the one post form (new thread or reply), and deleting one's own posts."""
+
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
+
+from leftbook.posting import gate, identity, owndelete, posts
+from leftbook.web.cookies import PASSWORD_COOKIE, POSTER_COOKIE, cookie_options
+from leftbook.web.forms import DeleteForm, PostForm, first_error
+from leftbook.web.gate import keep_new_pass, pass_cookie
+from leftbook.web.http import done_with_selection, selected_posts, wants_json
+from leftbook.web.site import boards, gate_policy, get_board, posting_site, store
+
+blueprint = Blueprint("posting", __name__)
+
+PASSWORD_COOKIE_AGE = 30 * 86400
+
+
+def _read_form(form: PostForm, poster_token: str, password: str) -> posts.PostInput:
+    upload = form.file.data
+    data = upload.read() if upload else None
+    return posts.PostInput(
+        thread_no=form.thread.data, name=form.name.data or "", options=form.options.data or "",
+        subject=form.subject.data or "", body=form.body.data or "", password=password,
+        spoiler=bool(form.spoiler.data), file_data=data or None,
+        filename=upload.filename if upload else None, poster_token=poster_token,
+    )
+
+
+def _poster_token() -> str:
+    """The browser's poster token, or a new one (a new token has no history)."""
+    token = request.cookies.get(POSTER_COOKIE, "")
+    return token if identity.is_poster_token(token) else identity.new_poster_token()
+
+
+@blueprint.post("/<board>/post")
+def create(board: str):
+    b = get_board(board)
+    form = PostForm()
+    if not form.validate():
+        abort(400, first_error(form))
+    poster_token = _poster_token()
+    password = form.password.data or request.cookies.get(PASSWORD_COOKIE) or (
+        identity.new_poster_token())
+    policy = gate_policy()
+    ticket = gate.let_in(b, form.thread.data is None, pass_cookie(),
+                         (form.captcha_challenge.data or "", form.captcha_answer.data or ""),
+                         policy)
+    keep_new_pass(ticket)
+    guard = gate.screen(b, form.thread.data, form.body.data or "", poster_token, ticket, policy)
+    thread_no, no = posts.create_post(b, _read_form(form, poster_token, password),
+                                      posting_site(), boards(), guard=guard)
+    if wants_json():
+        response = jsonify(thread=thread_no, no=no)
+    else:
+        response = redirect(url_for("boards.thread", board=b.slug, no=thread_no,
+                                    _anchor=f"p{no}"), 303)
+    response.set_cookie(POSTER_COOKIE, poster_token, **cookie_options())
+    response.set_cookie(PASSWORD_COOKIE, password, **cookie_options(PASSWORD_COOKIE_AGE))
+    return response
+
+
+@blueprint.post("/<board>/delete")
+def delete(board: str):
+    b = get_board(board)
+    form = DeleteForm()
+    if not form.validate():
+        abort(400, first_error(form))
+    count = owndelete.delete_with_password(
+        b, selected_posts(), form.password.data or "", file_only=bool(form.file_only.data),
+        store=store())
+    return done_with_selection(b.slug, deleted=count)
