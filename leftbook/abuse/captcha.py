@@ -78,11 +78,11 @@ def solve(secret: bytes, token: str, answer: str) -> None:
             UsedChallenge.create(challenge=challenge.id, expires=challenge.expires)
     except IntegrityError as exc:
         raise Refusal("That captcha was already used: type the characters in the "
-                           "new picture.", captcha=True) from exc
+                      "new picture.", captcha=True) from exc
     given = "".join((answer or "").split()).upper().encode()
     if not hmac.compare_digest(given, answer_for(secret, challenge.id).encode()):
         raise Refusal("The captcha answer was wrong: type the characters in the new "
-                           "picture.", captcha=True)
+                      "picture.", captcha=True)
 
 
 def new_pass(secret: bytes) -> str:

@@ -139,12 +139,12 @@ def _table_fields(section: dict, models: dict[str, type[Model]]) -> tuple[type[M
     model = models.get(section["table"])
     if model is None:
         raise Refusal(f"the dump has a table this Leftbook does not know: "
-                            f"{section['table']!r}.")
+                      f"{section['table']!r}.")
     known = model._meta.fields
     unknown = [c for c in section["columns"] if c not in known]
     if unknown:
         raise Refusal(f"table {section['table']!r} in the dump has columns this "
-                            f"Leftbook does not know: {', '.join(unknown)}.")
+                      f"Leftbook does not know: {', '.join(unknown)}.")
     return model, [known[c] for c in section["columns"]]
 
 
@@ -166,7 +166,7 @@ class _Loader:
     def add(self, row: list[Any], number: int) -> None:
         if self.model is None or len(row) != len(self.fields):
             raise Refusal(f"line {number} of the dump is a row outside a table section "
-                                "or with the wrong number of columns.")
+                          "or with the wrong number of columns.")
         self.pending.append([_decode(f, v) for f, v in zip(self.fields, row, strict=True)])
         self.counts[self.model._meta.table_name] += 1
         if len(self.pending) >= INSERT_BATCH:
@@ -195,7 +195,7 @@ def _load(lines: Iterable[str]) -> dict[str, int]:
             loader.flush()
             if item.get("rows") != loader.counts:
                 raise Refusal("the dump's row counts do not match its rows; "
-                                    "it is damaged. Export again.")
+                              "it is damaged. Export again.")
             return loader.counts
         else:
             raise Refusal(f"line {number} of the dump is neither a table nor a row.")
@@ -235,7 +235,7 @@ def import_site(path: Path) -> dict[str, int]:
         raise Refusal(f"{exc} Nothing was imported.") from exc
     except IntegrityError as exc:
         raise Refusal(f"the dump's rows do not fit together ({exc}). "
-                            "Nothing was imported.") from exc
+                      "Nothing was imported.") from exc
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, KeyError, ValueError) as exc:
         raise Refusal(f"the dump cannot be read ({exc!r}). Nothing was imported.") from exc
     return counts

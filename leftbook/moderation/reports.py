@@ -1,8 +1,7 @@
 """Readers report posts; reports are bounded per poster token and per thread to stop floods."""
 
-import hashlib
-
 from leftbook import clock
+from leftbook.abuse.flood import poster_key
 from leftbook.boards import Board
 from leftbook.database import write_transaction
 from leftbook.database.models import FloodEvent, Post, Report
@@ -23,11 +22,8 @@ WINDOW = 900
 
 
 def token_key(poster_token: str | None, secret: bytes) -> str:
-    """A keyed hash of the poster token: counts reports without storing the token."""
-    if not poster_token:
-        return "report-token:none"
-    digest = hashlib.blake2b(poster_token.encode(), key=secret[:64], digest_size=16)
-    return "report-token:" + digest.hexdigest()
+    """The reporter as flood control knows posters (a keyed hash; the token is not stored)."""
+    return "report-token:" + (poster_key(secret, poster_token) or "none")
 
 
 def _recent(key: str, now: int) -> int:
@@ -57,7 +53,7 @@ def file_report(board: Board, numbers: list[int], reason: str, text: str,
             _recent(key, now) + len(posts) > PER_THREAD for key in threads
         ):
             raise Refusal("Too many reports: thank you, janitors have been told. "
-                            "Try again in a quarter of an hour.", 429)
+                          "Try again in a quarter of an hour.", 429)
         for post in posts:
             Report.create(post=post.id, board=board.slug, reason=reason, text=text,
                           created=now)
