@@ -1,11 +1,15 @@
 """The prune lock: only one pass at a time across every instance sharing the database.
 
 PostgreSQL: a session advisory lock (released by the server if the process dies).
-SQLite: a `Lock` row with an expiry, taken (or taken over once expired) in one write
-transaction and renewed by the pass between batches, so a crashed holder frees it by itself.
+SQLite: a `Lock` row naming its holder (host and process) with a short expiry, taken in one
+write transaction and renewed by the pass between batches. A pass killed at any moment
+blocks no other for long: a holder on this host whose process is gone is taken over at once,
+any other once its expiry passes.
 """
 
+import os
 import secrets
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +19,7 @@ from leftbook.database import database, is_sqlite, write_transaction
 from leftbook.database.models import Lock
 
 PRUNE_LOCK = "prune"
-LOCK_SECONDS = 600
+LOCK_SECONDS = 60
 ADVISORY_KEY = int.from_bytes(b"leftbook", "big")  # any fixed 63-bit number
 _IN_THIS_PROCESS = threading.Lock()
 
@@ -42,11 +46,29 @@ class PruneLock:
             raise PruneLockLost("another prune pass took over the lock")
 
 
+def _new_holder() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(8)}"
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """True when `holder` was a process on this host that no longer runs."""
+    parts = holder.split(":")
+    if len(parts) != 3 or parts[0] != socket.gethostname()[:30] or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _take_row_lock(holder: str) -> bool:
     now = clock.now()
     with write_transaction():
         row = Lock.get_or_none(Lock.name == PRUNE_LOCK)
-        if row is not None and row.expires > now:
+        if row is not None and row.expires > now and not _holder_is_gone(row.holder):
             return False
         if row is None:
             Lock.create(name=PRUNE_LOCK, holder=holder, expires=now + LOCK_SECONDS)
@@ -91,7 +113,7 @@ def _database_lock() -> Iterator[PruneLock | None]:
         finally:
             database.execute_sql("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
         return
-    holder = secrets.token_hex(16)
+    holder = _new_holder()
     if not _take_row_lock(holder):
         yield None
         return
