@@ -481,3 +481,20 @@ def test_corrupted_files_are_refused_cleanly_or_stored_clean(name):
             continue
         assert SECRET.encode() not in result.data
         decode(result.data)
+
+
+def standard_tables(image: Image.Image, quality: int) -> dict:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=quality, subsampling=2)
+    return Image.open(out).quantization
+
+
+def test_a_jpeg_loses_the_quantisation_tables_of_its_camera():
+    camera = {0: [2 + (i * 7) % 13 for i in range(64)], 1: [3 + (i * 5) % 11 for i in range(64)]}
+    out = io.BytesIO()
+    photo(640, 480, seed=9).save(out, "JPEG", qtables=camera, subsampling=1)
+    stored = decode(process_upload(out.getvalue(), LIMITS).data)
+    assert stored.quantization != camera
+    site_tables = [standard_tables(stored, quality) for quality in (85, 75, 60)]
+    assert stored.quantization in site_tables
+    assert stored.layer[0][1:3] == (2, 2)  # 4:2:0, the site's sampling, not the camera's 4:2:2

@@ -7,25 +7,15 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
+from PIL import Image, ImageCms, ImageOps
 
 from leftbook.media.probe import Probe
 
-MAX_JPEG_QUALITY = 90
-FALLBACK_QUALITY_DROP = 10
+JPEG_QUALITIES = (85, 75, 60)  # the site's choice, never the upload's tables
 WEBP_QUALITIES = (80, 60)
 PNG_COMPRESS_LEVEL = 6  # zlib's default: level 1 is ~2x faster but files grow 15-40 %
 ORIENTATION_TAG = 0x0112
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
-
-# libjpeg's reference luminance table (Annex K); its sum anchors the quality estimate.
-IJG_LUMINANCE_SUM = sum((
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-))  # fmt: skip
-
 
 @dataclass
 class Encoded:
@@ -47,7 +37,7 @@ def reencode(probe: Probe, source_size: int) -> Encoded:
     if probe.kind == "JPEG":
         upright = _to_srgb(upright, source.info.get("icc_profile"))
         _strip_info(upright)
-        data = _encode_jpeg(source, upright, source_size)
+        data = _encode_jpeg(upright, source_size)
     elif probe.kind == "WEBP":
         _strip_info(upright)
         data = _encode_webp(upright, probe.webp is not None and probe.webp.lossless, source_size)
@@ -55,16 +45,6 @@ def reencode(probe: Probe, source_size: int) -> Encoded:
         _strip_info(upright, keep=("transparency",))
         data = _save(upright, probe.kind, **_lossless_options(probe.kind))
     return Encoded(data, EXTENSIONS[probe.kind], upright, animated=False)
-
-
-def estimate_jpeg_quality(quantization: dict[int, list[int]]) -> int:
-    """The libjpeg quality whose scaled luminance table best matches the file's."""
-    luminance = quantization.get(0)
-    if not luminance:
-        return MAX_JPEG_QUALITY
-    scale = 100 * sum(luminance) / IJG_LUMINANCE_SUM
-    quality = 5000 / scale if scale > 100 else (200 - scale) / 2
-    return max(1, min(100, round(quality)))
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -102,17 +82,11 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     return image.convert("RGB") if image.mode == "CMYK" else image
 
 
-def _encode_jpeg(source: Image.Image, upright: Image.Image, source_size: int) -> bytes:
-    """Reuse the source's tables (capped at quality 90); fall back until the file is no larger."""
-    quality = estimate_jpeg_quality(getattr(source, "quantization", None) or {})
-    sampling = JpegImagePlugin.get_sampling(source)
-    base: dict[str, object] = {} if sampling == -1 else {"subsampling": sampling}
-    if quality <= MAX_JPEG_QUALITY:
-        first = {**base, "qtables": source.quantization}
-    else:
-        first = {**base, "quality": MAX_JPEG_QUALITY}
-    lower = {**base, "quality": max(1, min(quality, MAX_JPEG_QUALITY) - FALLBACK_QUALITY_DROP)}
-    attempts = (first, {**first, "optimize": True}, {**lower, "optimize": True})
+def _encode_jpeg(upright: Image.Image, source_size: int) -> bytes:
+    """The encoder's standard tables and 4:2:0 sampling at the site's qualities, highest
+    first until the file is no larger: nothing of the camera's or editor's tables survives."""
+    attempts = tuple({"quality": quality, "subsampling": 2, "optimize": True}
+                     for quality in JPEG_QUALITIES)
     return _first_not_larger(upright, "JPEG", attempts, source_size)
 
 
