@@ -282,3 +282,12 @@ def test_a_whole_board_read_through_the_api_alone(client, post, new_thread, froz
                 files_read += 1
     assert seen == posted
     assert files_read == files_posted == 6
+
+
+def test_name_and_subject_are_html_escaped_as_4chan_sends_them(client, new_thread):
+    op = new_thread("soc", body="x", name="<b>me</b> & co", subject='"<i>sub</i>"')
+    first = get_json(client, f"/soc/res/{op}.json")["posts"][0]
+    assert first["name"] == "&lt;b&gt;me&lt;/b&gt; &amp; co"
+    assert first["sub"] == "&quot;&lt;i&gt;sub&lt;/i&gt;&quot;"
+    catalog = get_json(client, "/soc/catalog.json")[0]["threads"][0]
+    assert catalog["name"] == first["name"] and catalog["sub"] == first["sub"]

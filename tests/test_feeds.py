@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
+from leftbook.database.models import Post
+
 A = "{http://www.w3.org/2005/Atom}"
 ATOM_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 URL_ATTRIBUTE = re.compile(r'(?:href|src)="([^"]*)"')
@@ -143,3 +145,17 @@ def test_spoilered_text_stays_hidden_in_feeds(client, new_thread):
     entry = ET.fromstring(raw.encode()).find(A + "entry")  # noqa: S314 (the app's own output)
     assert entry.findtext(A + "title") == "visible [spoiler] end [spoiler]"
     assert "end" in entry.findtext(A + "content")
+
+
+def test_characters_xml_forbids_never_break_a_feed(app, client, post, new_thread):
+    op = new_thread("soc", body="bad \ufffe\uffff chars \ufdd0", subject="x\uffffy",
+                    name="N\ufffe")
+    post("soc", thread=op, body="reply \ufffe")
+    with app.app_context():  # as a post stored before text cleaning dropped them would be
+        Post.update(body="old \uffff", html="old \uffff").where(Post.no == op).execute()
+    for path in (f"/soc/res/{op}.atom", "/soc/index.atom"):
+        feed = fetch_feed(client, path)  # parses as XML
+        assert "\ufffe" not in ET.tostring(feed, encoding="unicode")
+    title = fetch_feed(client, f"/soc/res/{op}.atom").findall(A + "entry")[-1].findtext(
+        A + "title")
+    assert title == "xy"

@@ -131,3 +131,15 @@ def test_kept_file_names_show_on_the_page_as_in_the_api(settings):
                      headers={"Accept": "application/json"}).get_json()["no"]
     assert "flyer.jpg" in client.get(f"/soc/res/{no}.html").get_data(as_text=True)
     assert client.get(f"/soc/res/{no}.json").get_json()["posts"][0]["filename"] == "flyer"
+
+
+def test_a_file_is_validated_by_its_content_only(app, client, post, frozen_clock):
+    frozen_clock(1_800_000_000)
+    post("soc", body="first", file=upload(jpeg_with_metadata()))
+    with app.app_context():
+        tim = File.get().tim
+    served = client.get(f"/soc/src/{tim}.jpg")
+    assert served.headers["ETag"] == f'"{tim}.jpg"'
+    assert "Last-Modified" not in served.headers  # would tell when it was first stored
+    again = client.get(f"/soc/src/{tim}.jpg", headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304

@@ -65,3 +65,38 @@ def test_invalid_utf8_in_a_form_is_harmless(app, client):
                            headers={"Accept": "application/json"},
                            content_type="multipart/form-data")
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("host", ["evil..com", "a" * 64 + ".onion", ".", "x" * 300,
+                                  "localhost..", "[::1", "localhost:99999999"])
+def test_a_malformed_host_is_421_and_logs_nothing(client, caplog, host):
+    response = client.get("/soc/", headers={"Host": host})
+    assert response.status_code == 421
+    assert "does not answer to that host" in response.get_data(as_text=True)
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+
+@pytest.mark.parametrize("back", ["/\t/evil.com", "/\n/evil.com", "/\r/evil.com",
+                                  "/\\evil.com", "//evil.com", "/ /evil.com", "/%0a"])
+def test_the_back_field_never_leaves_the_site(client, new_thread, back):
+    op = new_thread("soc")
+    response = client.post("/soc/report", data={"csrf_token": csrf(client), "post": op,
+                                                "reason": "spam", "back": back})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location in ("/soc/", back) and not location.startswith("//")
+    assert "\t" not in location and "\n" not in location and "\\" not in location
+
+
+@pytest.mark.parametrize("password", ["pw\x1a", "\x1fsecret", "new\nline", "tab\there"])
+def test_a_password_with_control_characters_is_refused_and_never_sent_back(
+        app, client, password):
+    response = client.post("/soc/post", data={"csrf_token": csrf(client), "body": "x",
+                                              "password": password},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "password" in response.get_json()["error"]
+    assert "Set-Cookie" not in response.headers or password not in \
+        response.headers.get("Set-Cookie", "")
+    with app.app_context():
+        assert Post.select().count() == 0

@@ -7,8 +7,13 @@ import unicodedata
 from leftbook.boards import Board
 from leftbook.refusal import Refusal
 
+# Controls, invisible and direction-override characters, and the noncharacters (U+FDD0..FDEF
+# and U+xFFFE/xFFFF in every plane) that XML forbids and no text needs.
 UNWANTED_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+    "\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
 )
 MAX_LINES = 200
 

@@ -12,6 +12,7 @@ Differences a client must know, all as in vichan unless said otherwise:
   threads.json starts at 0.
 - `images` counts image replies (the opening post's file is not counted), as in 4chan.
 - `now` is in UTC.
+- `name` and `sub` are HTML-escaped, as 4chan sends them; `com` is the rendered HTML.
 
 A field without a value is left out, as 4chan does; thread fields (`sticky`, `closed`,
 `replies`, `images`, `bumplimit`, `last_modified`, `omitted_*`) appear only on opening posts.
@@ -19,6 +20,7 @@ Nothing here goes beyond what the HTML pages show: no password hashes, salts or 
 """
 
 from datetime import UTC, datetime
+from html import escape
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -56,9 +58,10 @@ def post_dict(post: Post) -> dict[str, Any]:
         "resto": 0 if is_op else post.thread_no,
         "now": datetime.fromtimestamp(post.time, UTC).strftime("%m/%d/%y(%a)%H:%M:%S"),
         "time": post.time,
-        "name": post.name,
+        "name": escape(post.name),
     }
-    optional = {"trip": post.trip, "id": post.poster_id, "sub": post.subject, "com": post.html}
+    optional = {"trip": post.trip, "id": post.poster_id,
+                "sub": escape(post.subject) if post.subject else None, "com": post.html}
     data.update({key: value for key, value in optional.items() if value})
     data.update(_file_fields(post))
     return data

@@ -5,6 +5,7 @@ shows a fresh one to solve; one with `retry_after` says when to send again.
 """
 
 import logging
+from html import escape
 
 from flask import Flask, jsonify, make_response, render_template
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -30,7 +31,12 @@ def error_response(status: int, message: str, **extra: object):
     if wants_json():
         return jsonify(error=message, **extra), status
     title = TITLES.get(status, "Error")
-    return render_template("error.html", status=status, title=title, message=message), status
+    try:
+        page = render_template("error.html", status=status, title=title, message=message)
+    except Exception:  # the page itself cannot be built (no URL adapter): a plain one
+        page = f"<!doctype html><title>{status}</title><h1>{escape(title)}</h1>" \
+               f"<p>{escape(message)}</p>"
+    return page, status
 
 
 def refusal_response(refusal: Refusal):

@@ -10,11 +10,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from leftbook.database.models import MAX_POST_NO
 
 MAX_FIELD = 20_000
+
+
+def printable(_form: FlaskForm, field: PasswordField) -> None:
+    """A password goes back to the browser in a cookie: no control characters in it."""
+    if field.data and not field.data.isprintable():
+        raise ValidationError("use letters, digits, spaces and punctuation only.")
 
 
 class PostForm(FlaskForm):
@@ -25,13 +31,13 @@ class PostForm(FlaskForm):
     body = TextAreaField(validators=[Length(max=MAX_FIELD)])
     file = FileField()
     spoiler = BooleanField()
-    password = PasswordField(validators=[Length(max=128)])
+    password = PasswordField(validators=[Length(max=128), printable])
     captcha_challenge = HiddenField(validators=[Length(max=300)])
     captcha_answer = StringField(validators=[Length(max=32)])
 
 
 class DeleteForm(FlaskForm):
-    password = PasswordField(validators=[Length(max=128)])
+    password = PasswordField(validators=[Length(max=128), printable])
     file_only = BooleanField()
 
 

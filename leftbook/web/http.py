@@ -12,7 +12,6 @@ from leftbook import clock
 from leftbook.boards import Board
 from leftbook.database import read_snapshot
 from leftbook.reading import pages
-from leftbook.web.cookies import PASSWORD_COOKIE
 from leftbook.web.gate import page_gate
 from leftbook.web.pagecache import etag_for
 from leftbook.web.site import onion_host
@@ -31,7 +30,6 @@ def viewer_state() -> tuple[str, ...]:
     gate = page_gate()
     return (
         session.get("csrf_token", ""),
-        request.cookies.get(PASSWORD_COOKIE, ""),
         onion_host() or "",
         *(gate.state if gate else ()),
     )
@@ -89,8 +87,11 @@ def board_conditional(board: Board, kind: tuple, render: Callable[[], str],
 
 
 def local_path(value: str | None, default: str) -> str:
-    """`value` when it is a path on this site (never another origin), else `default`."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    """`value` when it is a plain path on this site, else `default`. Browsers drop tabs and
+    newlines from URLs and read a backslash as a slash, so any of those (or another control
+    or space character) makes it no path of ours: `/<tab>/evil.com` would become `//evil.com`."""
+    if (value and value.startswith("/") and not value.startswith("//")
+            and value.isprintable() and not any(c.isspace() or c == "\\" for c in value)):
         return value
     return default
 

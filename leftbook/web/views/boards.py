@@ -2,13 +2,12 @@
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_wtf.csrf import generate_csrf
 
 from leftbook.moderation.reports import REASONS
 from leftbook.reading import pages
 from leftbook.refusal import THREAD_GONE, Refusal
-from leftbook.web.cookies import PASSWORD_COOKIE
 from leftbook.web.gate import page_gate
 from leftbook.web.http import not_modified_or
 from leftbook.web.janitor_session import current_grant, janitor_state
@@ -34,8 +33,8 @@ def _fragment(key: tuple, template: str, load: Callable[[], dict]) -> str:
 
 
 def _form_context() -> dict:
-    return {"csrf_token": generate_csrf(), "password": request.cookies.get(PASSWORD_COOKIE, ""),
-            "report_reasons": REASONS, "posting_gate": page_gate()}
+    return {"csrf_token": generate_csrf(), "report_reasons": REASONS,
+            "posting_gate": page_gate()}
 
 
 @blueprint.get("/")

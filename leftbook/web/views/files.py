@@ -1,6 +1,6 @@
 """Stored files and thumbnails: immutable, content-addressed, contained by the file store."""
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, request, send_file
 
 from leftbook.web.site import get_board, store
 
@@ -14,7 +14,10 @@ def _send(board: str, kind: str, name: str):
     path = store().find(kind, name)
     if path is None:
         abort(404, "There is no such file (it may have been deleted or pruned).")
-    response = send_file(path, max_age=IMMUTABLE, conditional=True, etag=True)
+    response = send_file(path, etag=False, conditional=False)
+    response.set_etag(name)  # the content's hash: nothing about when it was first stored
+    response.headers.pop("Last-Modified", None)
+    response.make_conditional(request)
     response.headers["Cache-Control"] = f"public, max-age={IMMUTABLE}, immutable"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response

@@ -65,6 +65,7 @@ def delete(board: str):
     if not form.validate():
         abort(400, first_error(form))
     count = owndelete.delete_with_password(
-        b, selected_posts(), form.password.data or "", file_only=bool(form.file_only.data),
+        b, selected_posts(), form.password.data or request.cookies.get(PASSWORD_COOKIE, ""),
+        file_only=bool(form.file_only.data),
         store=store())
     return done_with_selection(b.slug, deleted=count)
