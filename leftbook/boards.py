@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leftbook.settings import ConfigError
+
 SLUG = re.compile(r"^[a-z0-9]{1,16}$")
 RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb"}
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
@@ -13,7 +15,7 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 FILE_POLICIES = ("required", "optional", "none")
 
 
-class BoardFileError(RuntimeError):
+class BoardFileError(ConfigError):
     """A board file the site cannot start with; the message names the file and the field."""
 
 

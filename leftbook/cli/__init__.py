@@ -25,6 +25,8 @@ def _create_app() -> Flask:
         return create_app()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # e.g. a data dir that cannot be made
+        raise click.ClickException(f"{exc.filename or 'the data dir'}: {exc.strerror}") from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
