@@ -2,15 +2,16 @@
 upgraded in place, in one transaction, keeping every row; one from a newer release is refused.
 
 Version 1 is the first release (commit 0fc2ca8): its tables without a version table. To change
-the schema: change the model, write `_to_version_N(migrator)` with playhouse.migrate operations
-(`migrator.add_column(...).run()`, or `migrator.sql(...)`), and add `N: _to_version_N` to
+the schema: change the model, write `_to_version_N(migrator)` that calls playhouse.migrate's
+`migrate(migrator.add_column(...), migrator.sql(...), ...)`, and add `N: _to_version_N` to
 MIGRATIONS; SCHEMA_VERSION follows. A migration sees the tables as version N-1 left them, so it
 uses the migrator and SQL, never the models (they already describe version N). New tables and
 indexes need no migration: every upgrade ends by creating what the models have and the
 database lacks.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from peewee import CharField, IntegerField
 from playhouse.migrate import SchemaMigrator
@@ -62,13 +63,28 @@ def stored_version() -> int | None:
     return version
 
 
+@contextmanager
+def _foreign_keys_off() -> Iterator[None]:
+    """SQLite: foreign keys off around the upgrade's transaction (the pragma is ignored inside
+    one); a migration that rebuilds a table would otherwise cascade-delete the rows that refer
+    to it. `_check_foreign_keys` checks them before the commit instead."""
+    if is_sqlite():
+        database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        if is_sqlite():
+            database.execute_sql("PRAGMA foreign_keys = ON")
+
+
 def _check_foreign_keys() -> None:
     """SQLite: refuse (roll back) an upgrade that left rows pointing at rows that are gone."""
     if is_sqlite():
         broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise SchemaError(f"the upgrade would leave {len(broken)} rows of table "
-                              f"{broken[0][0]!r} pointing at missing rows; nothing was changed.")
+            tables = ", ".join(sorted({row[0] for row in broken}))
+            raise SchemaError(f"the upgrade would leave {len(broken)} rows in {tables} "
+                              "pointing at missing rows; nothing was changed.")
 
 
 def upgrade() -> int | None:
@@ -77,11 +93,12 @@ def upgrade() -> int | None:
     Call it on an open connection, outside any transaction. Everything runs in one write
     transaction (DDL is transactional on SQLite and PostgreSQL): an upgrade that fails or is
     interrupted leaves the old schema and rows as they were. On SQLite foreign keys are off
-    while it runs (a table rebuilt by a migration would otherwise cascade-delete the rows
-    that refer to it) and are checked before it commits.
+    while it runs and are checked before it commits.
     """
+    if database.in_transaction():
+        raise RuntimeError("upgrade() runs its own transaction: call it outside any other")
     migrator = SchemaMigrator.from_database(database.obj)
-    with migrator.migration_context(atomic=False), write_transaction():
+    with _foreign_keys_off(), write_transaction():
         if not is_sqlite():
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (UPGRADE_LOCK,))
         found = stored_version()
