@@ -1,4 +1,7 @@
-"""Readers report posts; reports are bounded per poster token and per thread to stop floods."""
+"""Readers report posts. No flooder can suppress anyone else's report: a post holds at most
+one open report per reason (a repeat is thanked and changes nothing), so what a janitor sees
+is bounded by the posts themselves, and the first report of each kind always gets through.
+A poster token files a bounded number of reports; nothing about the reporter is kept."""
 
 from leftbook import clock
 from leftbook.abuse.flood import poster_key
@@ -16,14 +19,15 @@ REASONS = {
     "other": "Other",
 }
 MAX_TEXT = 300
-PER_TOKEN = 5  # reports per poster token per window (tokenless browsers share one budget)
-PER_THREAD = 15  # reports per thread per window
+MAX_AT_ONCE = 5
+PER_TOKEN = 5  # new reports per poster token per window
 WINDOW = 900
 
 
-def token_key(poster_token: str | None, secret: bytes) -> str:
+def token_key(poster_token: str | None, secret: bytes) -> str | None:
     """The reporter as flood control knows posters (a keyed hash; the token is not stored)."""
-    return "report-token:" + (poster_key(secret, poster_token) or "none")
+    key = poster_key(secret, poster_token)
+    return "report-token:" + key if key else None
 
 
 def _recent(key: str, now: int) -> int:
@@ -32,31 +36,38 @@ def _recent(key: str, now: int) -> int:
     ).count()
 
 
+def _already_open(posts: list[Post], reason: str) -> set[int]:
+    return {post_id for (post_id,) in Report.select(Report.post).where(
+        Report.post.in_([p.id for p in posts]), Report.reason == reason,
+        Report.handled == False).tuples()}  # noqa: E712
+
+
 def file_report(board: Board, numbers: list[int], reason: str, text: str,
                 poster_token: str | None, secret: bytes) -> int:
-    """Record one report per selected post; refuse over the limits, changing nothing."""
+    """Report each selected post; returns how many were reported (repeats included)."""
     if reason not in REASONS:
         raise Refusal("Choose a reason for the report.")
     if not numbers:
         raise Refusal("Select the posts to report first.")
-    if len(numbers) > 5:
-        raise Refusal("Report at most 5 posts at once.")
+    if len(set(numbers)) > MAX_AT_ONCE:
+        raise Refusal(f"Report at most {MAX_AT_ONCE} posts at once.")
     text = " ".join(text.split())[:MAX_TEXT] or None
     now = clock.now()
     who = token_key(poster_token, secret)
+    posts = list(Post.select().where(Post.board == board.slug, Post.no.in_(numbers)))
+    if len(posts) != len(set(numbers)):
+        raise Refusal(POST_GONE, 404)
+    fresh = [p for p in posts if p.id not in _already_open(posts, reason)]
+    if not fresh:
+        return len(posts)  # janitors have been told already; no write at all
     with write_transaction():
-        posts = list(Post.select().where(Post.board == board.slug, Post.no.in_(numbers)))
-        if len(posts) != len(set(numbers)):
-            raise Refusal(POST_GONE, 404)
-        threads = {f"report-thread:{board.slug}:{p.thread_no}" for p in posts}
-        if _recent(who, now) + len(posts) > PER_TOKEN or any(
-            _recent(key, now) + len(posts) > PER_THREAD for key in threads
-        ):
-            raise Refusal("Too many reports: thank you, janitors have been told. "
-                          "Try again in a quarter of an hour.", 429)
-        for post in posts:
+        fresh = [p for p in fresh if p.id not in _already_open(fresh, reason)]
+        if who is not None and _recent(who, now) + len(fresh) > PER_TOKEN:
+            raise Refusal("Too many reports from you: thank you, janitors have been told. "
+                          "Try again in a quarter of an hour.", 429, retry_after=WINDOW)
+        for post in fresh:
             Report.create(post=post.id, board=board.slug, reason=reason, text=text,
                           created=now)
-            for key in (who, f"report-thread:{board.slug}:{post.thread_no}"):
-                FloodEvent.create(kind="report", key=key, time=now)
+            if who is not None:
+                FloodEvent.create(kind="report", key=who, time=now)
     return len(posts)
