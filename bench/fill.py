@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-from leftbook import boards as boardconf
+from leftbook import boards
 from leftbook.database import database, open_database
 from leftbook.database.models import Backlink, BoardState, Post, Thread
 from leftbook.database.schema import upgrade
@@ -64,7 +64,7 @@ def toml_value(value: object) -> str:
     raise ValueError(f"bench/fill.py cannot write {value!r} as TOML")
 
 
-def write_bench_boards(target: Path) -> dict[str, boardconf.Board]:
+def write_bench_boards(target: Path) -> dict[str, boards.Board]:
     """The shipped board files with BENCH_LIMITS, written to `target` and loaded back."""
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(SHIPPED_BOARDS.glob("*.toml")):
@@ -75,7 +75,7 @@ def write_bench_boards(target: Path) -> dict[str, boardconf.Board]:
             if isinstance(values, dict):
                 lines += ["", f"[{table}]", *(f"{k} = {toml_value(v)}" for k, v in values.items())]
         (target / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return boardconf.load_boards(target)
+    return boards.load_boards(target)
 
 
 def plan_threads(total: int, slugs: list[str], rng: random.Random) -> list[tuple[str, int]]:
@@ -104,7 +104,7 @@ def text_pool(rng: random.Random, count: int = 400) -> list[tuple[str, str]]:
 class Filler:
     """Builds rows board by board (post numbers follow time) and inserts them in batches."""
 
-    def __init__(self, boards: dict[str, boardconf.Board], rng: random.Random) -> None:
+    def __init__(self, boards: dict[str, boards.Board], rng: random.Random) -> None:
         self.boards = boards
         self.rng = rng
         self.pool = text_pool(rng)
