@@ -71,6 +71,9 @@ def browser(tmp_path):
 
 def fill_and_submit(driver, body: str, subject: str | None = None) -> str:
     """Fill the page's post form and submit it; returns the URL the browser was on."""
+    box = driver.find_element(By.CSS_SELECTOR, "details.formbox")
+    if box.get_dom_attribute("open") is None:  # folded away until asked for, as a person would
+        box.find_element(By.TAG_NAME, "summary").click()
     form = driver.find_element(By.CSS_SELECTOR, "form.postform")
     if subject is not None:
         form.find_element(By.NAME, "subject").send_keys(subject)

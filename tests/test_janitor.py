@@ -160,7 +160,13 @@ def test_delete_all_posts_of_one_id_in_the_thread(app, client, janitor, post):
     op = honest_post(body="honest thread")
     spam = [post("soc", thread=op, body=f"spam {n}").get_json()["no"] for n in range(3)]
     reply = honest_post(body="honest reply", thread=op)
-    assert act(client, "soc", "delete-by-id", spam[1]).status_code == 303
+    confirm = act(client, "soc", "delete-by-id", spam[1])
+    assert confirm.status_code == 200, "a bulk delete asks first"
+    page = confirm.get_data(as_text=True)
+    assert "Delete 3 posts by ID" in page and all(f"No.{n}" in page for n in spam)
+    with app.app_context():
+        assert Post.select().count() == 5
+    assert act(client, "soc", "delete-by-id", spam[1], confirmed="y").status_code == 303
     with app.app_context():
         assert {p.no for p in Post.select()} == {op, reply}
         assert Thread.get(Thread.no == op).replies == 1

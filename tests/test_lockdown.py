@@ -9,6 +9,7 @@ def stored(app) -> int:
 
 
 def test_board_lockdown_makes_one_board_read_only(app, runner, post, client):
+    post.warm()
     result = runner.invoke(args=["lockdown", "on", "--board", "soc"])
     assert result.exit_code == 0, result.output
     assert "/soc/ is now readonly" in result.output
@@ -23,6 +24,7 @@ def test_board_lockdown_makes_one_board_read_only(app, runner, post, client):
 
 
 def test_site_lockdown_and_lifting_it(app, runner, post, client):
+    post.warm()
     assert runner.invoke(args=["lockdown", "on"]).exit_code == 0
     assert post("theory").status_code == 403
     assert post("soc").status_code == 403
@@ -47,6 +49,7 @@ def test_captcha_lockdown_asks_everyone_even_with_captcha_off(app, runner, post,
 
 
 def test_read_only_wins_over_captcha(app, runner, post):
+    post.warm()
     runner.invoke(args=["lockdown", "on", "--mode", "captcha"])
     runner.invoke(args=["lockdown", "on", "--board", "soc"])
     assert post("soc").status_code == 403

@@ -78,6 +78,7 @@ class Post(BaseModel):
     file = ForeignKeyField(File, null=True, on_delete="RESTRICT", backref="posts")
     filename = CharField(max_length=255, null=True)
     spoiler = BooleanField(default=False)
+    file_deleted = BooleanField(default=False)  # its file was deleted, the post kept
 
     class Meta:
         indexes = (

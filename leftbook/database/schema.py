@@ -13,8 +13,8 @@ database lacks.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from peewee import CharField, IntegerField
-from playhouse.migrate import SchemaMigrator
+from peewee import BooleanField, CharField, IntegerField
+from playhouse.migrate import SchemaMigrator, migrate
 
 from leftbook.database.connection import BaseModel, database, is_sqlite, write_transaction
 from leftbook.database.models import MODELS
@@ -25,7 +25,7 @@ RELEASE_1_TABLES = frozenset({
     "audit_entry", "backlink", "board_state", "capability", "file", "file_ban", "flood_event",
     "lock", "post", "report", "setting", "thread", "used_challenge",
 })
-UPGRADE_LOCK = 0x1EF7B00C  # PostgreSQL advisory lock: instances starting together take turns
+UPGRADE_LOCK = 0x1EF7DB02  # PostgreSQL advisory lock: instances starting together take turns
 KEY = "schema"
 
 
@@ -44,9 +44,15 @@ def _to_version_2(_migrator: SchemaMigrator) -> None:
     """Version 2 only adds the version table, which every upgrade creates at its end."""
 
 
+def _to_version_3(migrator: SchemaMigrator) -> None:
+    """Posts remember that their file was deleted (the page and the API say so)."""
+    migrate(migrator.add_column("post", "file_deleted", BooleanField(default=False)))
+
+
 # N -> the migration that turns a version N-1 schema into version N
 MIGRATIONS: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _to_version_2,
+    3: _to_version_3,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

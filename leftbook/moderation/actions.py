@@ -20,7 +20,7 @@ ACTIONS = {
     "unsticky": "sticky",
     "dismiss": "delete",
 }
-
+NEEDS_CONFIRMATION = frozenset({"delete-by-id"})  # bulk: the janitor sees what goes first
 
 
 def _audit(grant: Grant, action: str, board: str, post_no: int | None) -> None:
@@ -37,12 +37,20 @@ def _thread_flag(post: Post, action: str) -> None:
     removal.bump_version(post.board)
 
 
-def _delete_by_id(post: Post) -> list:
+def same_id_posts(board: str, post_no: int) -> list[Post]:
+    """The posts a 'delete all by ID' of post `post_no` would delete, oldest first."""
+    post = Post.get_or_none(Post.board == board, Post.no == post_no)
+    if post is None:
+        raise Refusal("That post no longer exists.", 404)
     if not post.poster_id:
         raise Refusal("This post has no poster ID (the board does not show IDs).")
+    return list(Post.select().where(Post.thread == post.thread_id,
+                                    Post.poster_id == post.poster_id).order_by(Post.no))
+
+
+def _delete_by_id(post: Post) -> list:
     unlinked = []
-    same = Post.select().where(Post.thread == post.thread_id, Post.poster_id == post.poster_id)
-    for other in sorted(same, key=lambda p: p.no, reverse=True):
+    for other in reversed(same_id_posts(post.board, post.no)):
         if Post.get_or_none(Post.id == other.id) is not None:
             unlinked += removal.delete_post(other)
     return unlinked

@@ -1,6 +1,6 @@
 """Janitor capabilities: signed links granted by the operator, revocable in the database."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from leftbook import clock, datadir, signing
@@ -11,6 +11,7 @@ from leftbook.refusal import Refusal
 POWERS = ("delete", "ban-file", "lock", "sticky")
 POWER_LETTERS = {"delete": "d", "ban-file": "f", "lock": "l", "sticky": "s"}
 ALL_BOARDS = "*"
+SESSION_SECONDS = 12 * 3600  # a janitor session ends within a working day; the link stays
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,11 @@ def check(payload_token: str, key: bytes, purpose: str = "janitor-link") -> Gran
     return issued
 
 
-def session_token(issued: Grant, key: bytes) -> str:
-    """The janitor session cookie's value: the same grant, signed for another purpose."""
-    return signing.sign(key, "janitor-session", _encode(issued))
+def session_token(issued: Grant, key: bytes) -> tuple[Grant, str]:
+    """A janitor session: the same grant, signed for another purpose, ending after
+    SESSION_SECONDS (or with the grant, if sooner); returns it with the cookie's value."""
+    session = replace(issued, expires=min(issued.expires, clock.now() + SESSION_SECONDS))
+    return session, signing.sign(key, "janitor-session", _encode(session))
 
 
 def listing() -> list[Capability]:

@@ -64,6 +64,8 @@ def post_dict(post: Post) -> dict[str, Any]:
                 "sub": escape(post.subject) if post.subject else None, "com": post.html}
     data.update({key: value for key, value in optional.items() if value})
     data.update(_file_fields(post))
+    if post.file_deleted:
+        data["filedeleted"] = 1
     return data
 
 

@@ -3,6 +3,7 @@
 Every URL in a feed is the site's own, made absolute from `root` (the request's host, which
 the app only answers for loopback names and its onion name). Links that posters wrote to
 other sites become plain text, so a feed reader is never pointed elsewhere by the feed.
+A browser opening a feed is given it as XML with a stylesheet that shows titles and text.
 """
 
 import html
@@ -73,11 +74,12 @@ def _entry(feed: ET.Element, root: str, post: Post) -> None:
     ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": url})
     author = ET.SubElement(entry, "author")
     _text(author, "name", f"{post.name} {post.trip}" if post.trip else post.name)
+    _text(entry, "summary", plain_text(post.html) or title(post))
     _text(entry, "content", _content(root, post), type="html")
 
 
 def _feed(board: Board, heading: str, root: str, self_path: str, page_path: str,
-          posts: list[Post], fallback_time: int) -> str:
+          posts: list[Post], fallback_time: int, stylesheet: str | None) -> str:
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     self_url = root + self_path
     _text(feed, "id", self_url)
@@ -90,10 +92,14 @@ def _feed(board: Board, heading: str, root: str, self_path: str, page_path: str,
     _text(ET.SubElement(feed, "author"), "name", f"/{board.slug}/")
     for post in posts:
         _entry(feed, root, post)
-    return ET.tostring(feed, encoding="unicode", xml_declaration=True)
+    style = f'<?xml-stylesheet type="text/css" href="{html.escape(stylesheet)}"?>\n' \
+        if stylesheet else ""
+    return f'<?xml version="1.0" encoding="utf-8"?>\n{style}' + ET.tostring(
+        feed, encoding="unicode")
 
 
-def board_feed(board: Board, root: str, self_path: str, changed: int) -> str:
+def board_feed(board: Board, root: str, self_path: str, changed: int,
+               stylesheet: str | None = None) -> str:
     """The newest threads of `board`, as their opening posts."""
     newest = [no for (no,) in Thread.select(Thread.no).where(Thread.board == board.slug)
               .order_by(Thread.no.desc()).limit(FEED_SIZE).tuples()]
@@ -101,14 +107,15 @@ def board_feed(board: Board, root: str, self_path: str, changed: int) -> str:
         _posts().where(Post.board == board.slug, Post.no.in_(newest)).order_by(Post.no.desc())
     )
     return _feed(board, f"/{board.slug}/ - {board.title}: new threads", root, self_path,
-                 f"/{board.slug}/", opening_posts, changed)
+                 f"/{board.slug}/", opening_posts, changed, stylesheet)
 
 
-def thread_feed(board: Board, thread: Thread, root: str, self_path: str) -> str:
+def thread_feed(board: Board, thread: Thread, root: str, self_path: str,
+                stylesheet: str | None = None) -> str:
     """The newest posts of one thread."""
     op = _posts().where(Post.thread == thread.id, Post.no == thread.no).get()
     newest = list(
         _posts().where(Post.thread == thread.id).order_by(Post.no.desc()).limit(FEED_SIZE)
     )
     return _feed(board, f"/{board.slug}/ - {title(op)}", root, self_path,
-                 f"/{board.slug}/res/{thread.no}.html", newest, thread.created)
+                 f"/{board.slug}/res/{thread.no}.html", newest, thread.created, stylesheet)

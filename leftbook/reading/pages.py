@@ -54,8 +54,13 @@ def _ordered_threads(board: Board):
     )
 
 
-def page_count(board: Board) -> int:
-    threads = Thread.select().where(Thread.board == board.slug).count()
+def thread_count(board: Board) -> int:
+    return Thread.select().where(Thread.board == board.slug).count()
+
+
+def page_count(board: Board, threads: int | None = None) -> int:
+    """Index pages of `board` (at least one); `threads` when already counted."""
+    threads = thread_count(board) if threads is None else threads
     return max(1, min(board.pages, -(-threads // board.threads_per_page)))
 
 
@@ -134,6 +139,18 @@ def existing_thread_view(board: Board, no: int) -> ThreadView:
     return view
 
 
+def existing_post(board: Board, no: int) -> Post:
+    """Post `no` of `board` with its file, refusing (404) one that is not there."""
+    post = _posts().where(Post.board == board.slug, Post.no == no).get_or_none()
+    if post is None:
+        raise Refusal("This post does not exist (it may have been deleted or pruned).", 404)
+    return post
+
+
+def thread_exists(board: str, no: int) -> bool:
+    return Thread.select().where(Thread.board == board, Thread.no == no).exists()
+
+
 def existing_thread(board: Board, no: int) -> Thread:
     thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == no)
     if thread is None:
@@ -142,8 +159,11 @@ def existing_thread(board: Board, no: int) -> Thread:
 
 
 def with_files(post_ids: list[int]) -> list[Post]:
-    """Posts by id, with their files joined (for the janitor dashboard)."""
-    return list(_posts().where(Post.id.in_(post_ids))) if post_ids else []
+    """Posts by id, with their files and threads joined (for the janitor dashboard)."""
+    if not post_ids:
+        return []
+    return list(Post.select(Post, File, Thread).join(File, JOIN.LEFT_OUTER).switch(Post)
+                .join(Thread).where(Post.id.in_(post_ids)))
 
 
 def open_reports(boards: frozenset[str] | None) -> list[Report]:

@@ -59,7 +59,8 @@ def delete_post(post: Post, *, file_only: bool = False) -> list[tuple[str, str, 
     thread = Thread.get_by_id(post.thread_id)
     if file_only:
         tim = post.file_id
-        Post.update(file=None, spoiler=False).where(Post.id == post.id).execute()
+        Post.update(file=None, spoiler=False, file_deleted=tim is not None).where(
+            Post.id == post.id).execute()
         unlinked = release_files([tim] if tim else [])
     elif post.no == thread.no:
         unlinked = delete_threads([thread.id])

@@ -7,13 +7,22 @@ shows a fresh one to solve; one with `retry_after` says when to send again.
 import logging
 from html import escape
 
-from flask import Flask, jsonify, make_response, render_template
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from leftbook.refusal import Refusal
 from leftbook.web.gate import PageGate, current_challenge
-from leftbook.web.http import wants_json
+from leftbook.web.http import back_to, wants_json
 
 log = logging.getLogger("leftbook")
 
@@ -22,9 +31,16 @@ TITLES = {
     409: "Conflict", 413: "Too large", 415: "Unsupported file", 421: "Wrong host",
     429: "Slow down", 500: "Something broke",
 }
+BACK_WITH_MESSAGE = frozenset({"posting.delete", "reports.report"})  # small forms on a page
 SEND_AGAIN = "Then go back and send it again: your text is still in the form."
 CAPTCHA_HINT = ("Solving it gives you a pass for a few posts: then go back and send your "
                 "post again (your text is still in the form).")
+
+
+def _board_slug() -> str | None:
+    """The board of the page that failed, when it names one that exists (for a link back)."""
+    slug = (request.view_args or {}).get("board") if request else None
+    return slug if slug in current_app.config["BOARDS"] else None
 
 
 def error_response(status: int, message: str, **extra: object):
@@ -32,7 +48,8 @@ def error_response(status: int, message: str, **extra: object):
         return jsonify(error=message, **extra), status
     title = TITLES.get(status, "Error")
     try:
-        page = render_template("error.html", status=status, title=title, message=message)
+        page = render_template("error.html", status=status, title=title, message=message,
+                               board_slug=_board_slug())
     except Exception:  # the page itself cannot be built (no URL adapter): a plain one
         page = f"<!doctype html><title>{status}</title><h1>{escape(title)}</h1>" \
                f"<p>{escape(message)}</p>"
@@ -40,6 +57,10 @@ def error_response(status: int, message: str, **extra: object):
 
 
 def refusal_response(refusal: Refusal):
+    board = _board_slug()
+    if request.endpoint in BACK_WITH_MESSAGE and board and not wants_json():
+        flash(refusal.message, "refused")
+        return redirect(back_to(request.form.get("back"), board), 303)
     if refusal.captcha and not wants_json():
         page = render_template(
             "captcha_solve.html", title="Captcha needed",

@@ -52,6 +52,7 @@ def first_error(form: FlaskForm) -> str:
 
 class JanitorActionForm(FlaskForm):
     do = StringField(validators=[Length(min=3, max=40)])
+    confirmed = BooleanField()
     report = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
     back = StringField(validators=[Optional(), Length(max=200)])
 

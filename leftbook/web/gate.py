@@ -13,7 +13,8 @@ from leftbook.web.site import boards, gate_policy, secrets
 
 SESSION_KEY = "captcha"
 FRESH_ENOUGH = 120  # a challenge shown in a form has at least this many seconds left
-FORM_ENDPOINTS = {"boards.index": True, "boards.thread": False}  # endpoint -> new thread?
+FORM_ENDPOINTS = {"boards.index": True, "boards.catalog": True,
+                  "boards.thread": False}  # endpoint -> new thread?
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,17 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Response, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import generate_csrf
 
 from leftbook import clock
@@ -31,6 +41,7 @@ def viewer_state() -> tuple[str, ...]:
     return (
         session.get("csrf_token", ""),
         onion_host() or "",
+        repr(session.get("_flashes", "")),  # a message waiting to be shown
         *(gate.state if gate else ()),
     )
 
@@ -104,9 +115,30 @@ def selected_posts() -> list[int]:
     return [int(n) for n in numbers]
 
 
-def done_with_selection(board: str, **result: int) -> Response:
-    """After acting on ticked posts: JSON for clients, else back to the page they came from."""
+def numbered(numbers: list[int]) -> str:
+    """'No.3' or 'No.3 and No.5' or 'No.3, No.5 and No.8'."""
+    names = [f"No.{n}" for n in sorted(set(numbers))]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+THREAD_PATH = re.compile(r"/(?P<board>[a-z0-9]{1,16})/res/(?P<no>[1-9][0-9]{0,14})\.html")
+
+
+def back_to(value: str | None, board: str) -> str:
+    """Where a person returns after an action: the page they came from when it is ours and
+    still there (a thread they just deleted is not: then its board), else the board."""
+    default = url_for("boards.index", board=board)
+    path = local_path(value, default)
+    thread = THREAD_PATH.fullmatch(path.partition("#")[0])
+    if thread and not pages.thread_exists(thread["board"], int(thread["no"])):
+        return url_for("boards.index", board=thread["board"])
+    return path
+
+
+def done_with_selection(board: str, message: str, **result: int) -> Response:
+    """After acting on ticked posts: JSON for clients, else back to the page they came from,
+    which says what happened."""
     if wants_json():
         return jsonify(**result)
-    default = url_for("boards.index", board=board)
-    return redirect(local_path(request.form.get("back"), default), 303)
+    flash(message, "done")
+    return redirect(back_to(request.form.get("back"), board), 303)

@@ -4,7 +4,17 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from leftbook.database.models import MAX_POST_NO
-from leftbook.web.views import api, boards, captcha, feeds, files, janitor, posting, reports
+from leftbook.web.views import (
+    api,
+    boards,
+    captcha,
+    feeds,
+    files,
+    janitor,
+    posting,
+    reports,
+    wellknown,
+)
 
 
 class NumberConverter(IntegerConverter):
@@ -18,5 +28,5 @@ class NumberConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["number"] = NumberConverter
-    for module in (captcha, posting, files, janitor, reports, api, feeds, boards):
+    for module in (captcha, posting, files, janitor, reports, api, feeds, wellknown, boards):
         app.register_blueprint(module.blueprint)

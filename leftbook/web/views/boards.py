@@ -55,9 +55,10 @@ def rules():
 def index(board: str, page: int):
     b = get_board(board)
     version = pages.board_version(b.slug)
-    count = pages.page_count(b)
+    threads = pages.thread_count(b)
+    count = pages.page_count(b, threads)
     if not 1 <= page <= count:
-        abort(404, f"This board has {count} page(s).")
+        abort(404, f"This board has only {count} page{'s' if count > 1 else ''}.")
 
     def render() -> str:
         body = _fragment((b.slug, "index", page, version), "_index_threads.html",
@@ -65,7 +66,7 @@ def index(board: str, page: int):
         nav = _fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
                         lambda: {"board": b, "page": page, "page_count": count})
         return render_template("board.html", board=b, threads_html=body, pages_html=nav,
-                               **_form_context())
+                               has_threads=threads > 0, **_form_context())
 
     return not_modified_or((b.slug, "index", page, version, *janitor_state()), render)
 
@@ -78,7 +79,8 @@ def catalog(board: str):
     def render() -> str:
         body = _fragment((b.slug, "catalog", version), "_catalog.html",
                          lambda: {"board": b, "views": pages.catalog(b)})
-        return render_template("catalog.html", board=b, catalog_html=body, **_form_context())
+        return render_template("catalog.html", board=b, catalog_html=body,
+                               has_threads=pages.thread_count(b) > 0, **_form_context())
 
     return not_modified_or((b.slug, "catalog", version), render)
 

@@ -1,6 +1,6 @@
 """Janitors: a capability link becomes a session cookie; the dashboard lists reports to act on."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from leftbook.moderation import actions, capabilities
@@ -13,14 +13,22 @@ from leftbook.web.site import secrets, store
 
 blueprint = Blueprint("janitor", __name__, url_prefix="/janitor")
 
+DONE = {
+    "delete": "Deleted No.{no}.", "delete-file": "Deleted the file of No.{no}.",
+    "delete-by-id": "Deleted every post by the ID of No.{no}.",
+    "ban-file": "Banned the file of No.{no} and deleted it everywhere.",
+    "lock": "Locked thread No.{no}.", "unlock": "Unlocked thread No.{no}.",
+    "sticky": "Made thread No.{no} sticky.", "unsticky": "Thread No.{no} is no longer sticky.",
+    "dismiss": "Dismissed the report on No.{no}.",
+}
+
 
 @blueprint.get("/<token>")
 def exchange(token: str):
     key = secrets().capability_key
-    grant = capabilities.check(token, key)
+    session, value = capabilities.session_token(capabilities.check(token, key), key)
     response = redirect(url_for("janitor.dashboard"), 303)
-    response.set_cookie(JANITOR_COOKIE, capabilities.session_token(grant, key),
-                        expires=grant.expires, **cookie_options())
+    response.set_cookie(JANITOR_COOKIE, value, expires=session.expires, **cookie_options())
     return response
 
 
@@ -42,8 +50,14 @@ def act(board: str):
     action, _, number = form.do.data.partition(":")
     if not POST_NUMBER.fullmatch(number):
         abort(400, "The action names no post.")
+    back = local_path(form.back.data or request.referrer, url_for("janitor.dashboard"))
+    if action in actions.NEEDS_CONFIRMATION and not form.confirmed.data:
+        return render_template("janitor_confirm.html", board=board, do=form.do.data, back=back,
+                               posts=actions.same_id_posts(board, int(number)),
+                               report=form.report.data, csrf_token=generate_csrf())
     actions.act(grant, action, board, int(number), store(), report_id=form.report.data)
-    return redirect(local_path(form.back.data, url_for("janitor.dashboard")), 303)
+    flash(DONE.get(action, "Done.").format(no=number), "done")
+    return redirect(back, 303)
 
 
 @blueprint.post("/logout")

@@ -6,7 +6,7 @@ from leftbook.posting import gate, identity, owndelete, posts
 from leftbook.web.cookies import PASSWORD_COOKIE, POSTER_COOKIE, cookie_options
 from leftbook.web.forms import DeleteForm, PostForm, first_error
 from leftbook.web.gate import keep_new_pass, pass_cookie
-from leftbook.web.http import done_with_selection, selected_posts, wants_json
+from leftbook.web.http import done_with_selection, numbered, selected_posts, wants_json
 from leftbook.web.site import boards, gate_policy, get_board, posting_site, secrets, store
 
 blueprint = Blueprint("posting", __name__)
@@ -64,8 +64,10 @@ def delete(board: str):
     form = DeleteForm()
     if not form.validate():
         abort(400, first_error(form))
+    numbers = selected_posts()
     count = owndelete.delete_with_password(
-        b, selected_posts(), form.password.data or request.cookies.get(PASSWORD_COOKIE, ""),
+        b, numbers, form.password.data or request.cookies.get(PASSWORD_COOKIE, ""),
         file_only=bool(form.file_only.data), store=store(),
         poster_token=request.cookies.get(POSTER_COOKIE), secret=secrets().secret_key)
-    return done_with_selection(b.slug, deleted=count)
+    what = "the file of " if form.file_only.data else ""
+    return done_with_selection(b.slug, f"Deleted {what}{numbered(numbers)}.", deleted=count)
