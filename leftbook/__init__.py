@@ -1,18 +1,26 @@
 """Leftbook: an anonymous imageboard published as a Tor v3 onion service."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask
 
 from leftbook import database, datadir, web
-from leftbook.boards import load_boards
+from leftbook.boards import Board, load_boards
 from leftbook.database import schema
+from leftbook.media.pool import shared_pool
 from leftbook.media.store import FileStore
 from leftbook.resources import shipped_dir
 from leftbook.settings import PREFIX, load_settings
 
-REQUEST_OVERHEAD = 256 * 1024  # form fields and multipart framing beside the largest file
+REQUEST_OVERHEAD = 256 * 1024  # form fields and multipart framing beside the files
+
+
+def request_cap(boards: Iterable[Board]) -> int:
+    """The hard cap on a request body: twice the largest file a board takes, so that a file
+    somewhat over a board's limit is still read and refused with a page stating the limit
+    (a connection cut mid-upload shows the browser's reset page, not ours)."""
+    return 2 * max(b.max_file_bytes for b in boards) + REQUEST_OVERHEAD
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,9 +47,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         STORE=FileStore(data_dir / "files"),
     )
     app.config.update({k: v for k, v in test_config.items() if not k.startswith(PREFIX)})
+    # uploads are cleaned in worker processes: one pool a process, started on first use
+    app.config.setdefault("MEDIA_WORKERS", shared_pool())
     datadir.check_secrets(app.config)
-    largest_file = max(b.max_file_bytes for b in app.config["BOARDS"].values())
-    app.config["MAX_CONTENT_LENGTH"] = largest_file + REQUEST_OVERHEAD
+    app.config["MAX_CONTENT_LENGTH"] = request_cap(app.config["BOARDS"].values())
     app.json.sort_keys = False
     database.bind(settings.database_url)
     with database.database.connection_context():

@@ -185,4 +185,4 @@ def test_html_refusal_says_when_to_retry_and_that_the_text_is_kept(settings, clo
     page = client.post("/soc/post", data=data, content_type="multipart/form-data")
     assert page.status_code == 429 and page.headers["Retry-After"] == "30"
     text = page.get_data(as_text=True)
-    assert "wait 30 seconds" in text and "your text is still in the form" in text
+    assert "wait 30 seconds" in text and ">a reply</textarea>" in text, "the form comes back"

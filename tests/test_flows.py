@@ -132,3 +132,65 @@ def test_a_janitor_session_ends_within_a_day_whatever_the_links_life(runner, cli
     lasts = time.mktime(time.strptime(expires, "%a, %d %b %Y %H:%M:%S GMT")) - time.mktime(
         time.gmtime())
     assert 0 < lasts <= 12 * 3600 + 60
+
+
+def test_a_refused_post_comes_back_filled_and_nothing_is_stored(app, client, board_settings):
+    board_settings("soc", max_body=20)
+    sent = {"csrf_token": csrf(client), "name": "Rosa#luxemburg", "options": "sage",
+            "subject": "On reform", "body": "far too long for this board", "spoiler": "y",
+            "file": png()}
+    response = client.post("/soc/post", data=sent, content_type="multipart/form-data")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Not posted:" in text and "too long" in text
+    assert 'value="Rosa#luxemburg"' in text and 'value="sage"' in text
+    assert 'value="On reform"' in text and ">far too long for this board</textarea>" in text
+    assert 'name="spoiler" value="y" checked' in text
+    assert "attach it again" in text
+    with app.app_context():
+        assert Post.select().count() == 0
+
+
+def test_a_captcha_asked_for_is_shown_inline_and_one_more_submit_posts(settings):
+    from leftbook import create_app
+    from leftbook.abuse import captcha
+
+    app = create_app({**settings, "LEFTBOOK_CAPTCHA": "always"})
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/soc/").get_data(as_text=True)).group(1)
+    refused = client.post("/soc/post", data={"csrf_token": token, "body": "my words"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and ">my words</textarea>" in text
+    challenge = re.search(r'name="captcha_challenge" value="([^"]+)"', text).group(1)
+    secret = app.config["SECRET_KEY"]
+    answer = captcha.answer_for(secret, captcha.read_challenge(secret, challenge).id)
+    posted = client.post("/soc/post", data={
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', text).group(1),
+        "body": "my words", "captcha_challenge": challenge, "captcha_answer": answer})
+    assert posted.status_code == 303
+    with app.app_context():
+        assert Post.get().body == "my words"
+
+
+def test_a_file_over_the_boards_limit_gets_a_page_stating_it(app, client, board_settings):
+    board_settings("soc", max_file_bytes=2000)
+    out = io.BytesIO()
+    Image.effect_noise((200, 200), 90).convert("RGB").save(out, "PNG")
+    assert len(out.getvalue()) > 2000
+    response = client.post("/soc/post", data={"csrf_token": csrf(client), "body": "see this",
+                                              "file": (io.BytesIO(out.getvalue()), "big.png")},
+                           content_type="multipart/form-data")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 413 and "larger than" in text
+    assert ">see this</textarea>" in text and "attach it again" in text
+
+
+def test_a_request_past_the_hard_cap_is_a_page_not_a_reset(app, client):
+    huge = b"\0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post("/soc/post", data={"csrf_token": csrf(client), "body": "x",
+                                              "file": (io.BytesIO(huge), "video.bin")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    text = response.get_data(as_text=True)
+    assert "at most" in text and "MiB each on /soc/" in text

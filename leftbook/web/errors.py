@@ -69,7 +69,7 @@ def refusal_response(refusal: Refusal):
         return make_response(page, refusal.status)
     retry_after = refusal.extra.get("retry_after")
     message = refusal.message
-    if retry_after is not None and not wants_json():
+    if retry_after is not None and refusal.status == 429 and not wants_json():
         message = f"{message} {SEND_AGAIN}"
     response = make_response(error_response(refusal.status, message, **refusal.extra))
     if retry_after is not None and refusal.status == 429:
