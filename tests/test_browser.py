@@ -2,6 +2,7 @@
 
 import base64
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -153,3 +154,86 @@ def test_post_reply_and_follow_a_quote_without_javascript(server, browser, tmp_p
             save_full_page(browser, shot)
             assert shot.read_bytes().startswith(b"\x89PNG")
             assert overflow_width(browser) <= 0, f"/{page} is wider than {width} px"
+
+
+def submit_button(driver, css: str = "form.postform button[type=submit]"):
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def click_and_wait(driver, element) -> str:
+    """Click `element` and wait for the next page; returns the URL that was left."""
+    before = driver.current_url
+    html = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, PAGE_LOAD_SECONDS).until(staleness_of(html))
+    return before
+
+
+def test_every_flow_ends_on_a_page_that_says_what_happened(server, browser, tmp_path):
+    from tests.serving import LEFTBOOK, server_env
+
+    not_a_picture = tmp_path / "flyer.png"
+    not_a_picture.write_bytes(b"this is text, not a picture " * 40)
+    too_big = tmp_path / "photo.png"
+    too_big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(9 * 1024 * 1024))
+
+    browser.get(f"{server}/{BOARD}/")
+    form = browser.find_element(By.CSS_SELECTOR, "form.postform")
+    form.find_element(By.NAME, "name").send_keys("Clara#zetkin")
+    form.find_element(By.NAME, "subject").send_keys("A union meeting")
+    form.find_element(By.NAME, "body").send_keys("Public, at the library.")
+    form.find_element(By.NAME, "file").send_keys(str(not_a_picture))
+    click_and_wait(browser, submit_button(browser))
+    refusal = browser.find_element(By.CSS_SELECTOR, ".refusal").text
+    assert "Not posted" in refusal and "attach it again" in refusal
+    form = browser.find_element(By.CSS_SELECTOR, "form.postform")
+    assert form.find_element(By.NAME, "name").get_attribute("value") == "Clara#zetkin"
+    assert form.find_element(By.NAME, "subject").get_attribute("value") == "A union meeting"
+    assert form.find_element(By.NAME, "body").get_attribute("value") == "Public, at the library."
+
+    form.find_element(By.NAME, "file").send_keys(str(too_big))
+    click_and_wait(browser, submit_button(browser))
+    refusal = browser.find_element(By.CSS_SELECTOR, ".refusal").text
+    assert "larger than 8" in refusal, refusal
+    form = browser.find_element(By.CSS_SELECTOR, "form.postform")
+    assert form.find_element(By.NAME, "body").get_attribute("value") == "Public, at the library."
+
+    left = click_and_wait(browser, submit_button(browser))
+    opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=left)
+    thread_no = int(opened.group(1))
+    assert browser.find_elements(By.CSS_SELECTOR, 'link[rel=alternate][href$=".atom"]')
+
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#p{thread_no} a.reportlink"))
+    details = browser.find_element(By.NAME, "text")
+    details.send_keys("an address in the photo")
+    html = browser.find_element(By.TAG_NAME, "html")
+    details.send_keys("\n")  # Enter in the details box files the report
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(staleness_of(html))
+    assert f"Reported No.{thread_no}. Thank you" in browser.find_element(
+        By.CSS_SELECTOR, ".flash").text
+
+    grant = subprocess.run([LEFTBOOK, "janitor", "grant", "--all"], capture_output=True,
+                           text=True, env=server_env(tmp_path / "data"), cwd=tmp_path,
+                           check=True)
+    link = re.search(r"/janitor/\S+", grant.stdout).group(0)
+    browser.get(server + link)
+    assert "an address in the photo" in browser.page_source
+    report = browser.find_element(By.CSS_SELECTOR, "form.jactions")
+    dismiss = report.find_element(By.CSS_SELECTOR, f'button[value="dismiss:{thread_no}"]')
+    click_and_wait(browser, dismiss)
+    assert browser.current_url.endswith("/janitor/")
+    assert f"Dismissed the report on No.{thread_no}." in browser.find_element(
+        By.CSS_SELECTOR, ".flash").text
+    browser.get(f"{server}/janitor/")
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action$='logout'] button"))
+
+    browser.get(f"{server}/{BOARD}/res/{thread_no}.html")
+    browser.find_element(By.CSS_SELECTOR, f"#p{thread_no} input[name=post]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".postactions button"))
+    assert browser.current_url.endswith(f"/{BOARD}/"), "not the 404 of the deleted thread"
+    assert f"Deleted No.{thread_no}." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+
+    feed = browser.find_element(By.LINK_TEXT, "Feed")
+    feed.click()
+    wait_for_url(browser, rf"/{BOARD}/index\.atom$", leaving=f"{server}/{BOARD}/")
+    assert "new threads" in browser.page_source and "A union meeting" not in browser.page_source
