@@ -194,3 +194,10 @@ def test_a_request_past_the_hard_cap_is_a_page_not_a_reset(app, client):
     assert response.status_code == 413
     text = response.get_data(as_text=True)
     assert "at most" in text and "MiB each on /soc/" in text
+
+
+def test_spoilers_stay_hidden_in_the_catalog_and_the_title(client, new_thread):
+    op = new_thread("soc", body="**the ending** of the film")
+    assert "the ending" not in page(client, "/soc/catalog.html")
+    assert "the ending" not in re.search(r"<title>(.*?)</title>",
+                                         page(client, f"/soc/res/{op}.html")).group(1)

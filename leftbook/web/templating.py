@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from leftbook.posting.identity import id_colour_class
+from leftbook.posting.markup import plain_text
 
 
 def isotime(ts: int) -> str:
@@ -25,7 +26,8 @@ def filesize(size: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize
+        id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize,
+        shown_text=plain_text,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
