@@ -8,6 +8,7 @@ from flask import Flask
 from leftbook import database, datadir, web
 from leftbook.boards import Board, load_boards
 from leftbook.database import schema
+from leftbook.media.pool import shared_pool
 from leftbook.media.store import FileStore
 from leftbook.resources import shipped_dir
 from leftbook.settings import PREFIX, load_settings
@@ -46,6 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         STORE=FileStore(data_dir / "files"),
     )
     app.config.update({k: v for k, v in test_config.items() if not k.startswith(PREFIX)})
+    # uploads are cleaned in worker processes: one pool a process, started on first use
+    app.config.setdefault("MEDIA_WORKERS", shared_pool())
     datadir.check_secrets(app.config)
     app.config["MAX_CONTENT_LENGTH"] = request_cap(app.config["BOARDS"].values())
     app.json.sort_keys = False

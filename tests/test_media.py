@@ -292,6 +292,17 @@ def test_too_many_frames_is_413(kind):
     assert error.status == 413 and "frames" in str(error)
 
 
+def test_decoded_size_counts_colour_channels_and_frames():
+    """width x height x bytes a decoded pixel takes x frames, checked from the headers."""
+    limits = FileLimits(max_decoded_bytes=100_000)
+    assert process_upload(encode(photo(200, 200).convert("L"), "PNG"), limits).w == 200
+    error = refused(encode(photo(200, 200), "PNG"), limits)  # RGB: 4 bytes a pixel decoded
+    assert error.status == 413 and "too large once decoded" in str(error)
+    five_frames = FileLimits(max_decoded_bytes=64 * 48 * 4 * 5)
+    assert process_upload(gif_with_metadata(5), five_frames).animated
+    assert refused(gif_with_metadata(6), five_frames).status == 413
+
+
 def test_long_large_animation_is_413():
     error = refused(gif_with_metadata(6), FileLimits(max_animation_pixels=64 * 48 * 5))
     assert error.status == 413

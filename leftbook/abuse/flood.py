@@ -37,6 +37,7 @@ class FloodLimits:
     reply_cooldown: int = 10
     thread_cooldown: int = 60
     duplicate_window: int = 10 * MINUTE
+    refused_files_per_minute: int = 4  # per poster token: uploads refused for their file
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ def check(attempt: Attempt, limits: FloodLimits) -> None:
         if last is not None and now - last < wait:
             raise Refusal(f"You are posting too fast: wait {last + wait - now} seconds.",
                           429, retry_after=last + wait - now)
+        retry = _window_retry("badfile", attempt.poster, limits.refused_files_per_minute,
+                              MINUTE, now)
+        if retry is not None:
+            raise Refusal("Too many of your files were refused in the last minute: wait "
+                          f"{retry} seconds.", 429, retry_after=retry)
     newcomer = _is_newcomer(attempt, now)
     for kind, key, limit, window, message, scope in _rate_checks(attempt, limits, newcomer):
         retry = _window_retry(kind, key, limit, window, now)
@@ -164,11 +170,33 @@ def admit(attempt: Attempt, limits: FloodLimits) -> None:
         rows.append(("poster", attempt.poster, None))
     if newcomer:
         rows.append(("newcomer", "site", None))
+    _record(rows, attempt, limits, newcomer, now)
+
+
+def _record(rows: list[tuple[str, str, str | None]], attempt: Attempt, limits: FloodLimits,
+            newcomer: bool, now: int) -> None:
     FloodEvent.insert_many([(k, key, d, now) for k, key, d in rows], fields=[
         FloodEvent.kind, FloodEvent.key, FloodEvent.digest, FloodEvent.time]).execute()
     for kind, key, limit, window, _message, scope in _rate_checks(attempt, limits, newcomer):
         if _events(kind, key, now - window).count() >= limit * FLOOD_ALARM:
             mark_flood(scope)
+
+
+def count_refused_file(attempt: Attempt, limits: FloodLimits) -> None:
+    """Count a post refused for its file, in its own short transaction: decoding it cost
+    the site work, so it counts against the site's and the board's post rates and the
+    newcomer bucket like a post, and against the poster's refused-file rate. It leaves no
+    body digest (the poster may send the same text with another file) and does not make
+    the poster token known."""
+    with write_transaction():
+        now = clock.now()
+        newcomer = _is_newcomer(attempt, now)
+        rows: list[tuple[str, str, str | None]] = [("post", f"board:{attempt.board}", None)]
+        if attempt.poster is not None:
+            rows.append(("badfile", attempt.poster, None))
+        if newcomer:
+            rows.append(("newcomer", "site", None))
+        _record(rows, attempt, limits, newcomer, now)
 
 
 def _flood_key(scope: str) -> str:

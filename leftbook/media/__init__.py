@@ -1,61 +1,43 @@
-"""Uploads that leak nothing: validate from headers, re-encode, thumbnail, store by hash.
+"""Uploads that leak nothing: detect, bound, clean (re-encode), thumbnail, store by hash.
 
-Pure domain code (no Flask, no database). The posting code calls ``process_upload`` and
-then stores the result in the site's ``FileStore``, which serving, deletion and pruning use too.
-ICC profiles: a JPEG with a non-sRGB profile (or CMYK) is converted to sRGB before the
-profile is dropped; PNG, GIF and WebP keep their exact pixels and lose the profile.
+Pure domain code (no Flask, no database). The posting code calls ``clean_upload``, which
+checks what it can from the headers in the server and runs the decoding and re-encoding
+in a worker process of a ``WorkerPool`` (``pool``; kinds and their cleaners are in
+``cleaners``); it then stores the result in the site's ``FileStore``, which serving,
+deletion and pruning use too. ``process_upload`` is the image cleaner itself, in-process.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
-from leftbook.media.encode import reencode
-from leftbook.media.probe import MALFORMED, PILLOW_INPUT_ERRORS, probe
+from leftbook.media.cleaners import CLEANERS, detect
+from leftbook.media.image import process_upload
+from leftbook.media.pool import PoolLimits, WorkerPool, shared_pool
+from leftbook.media.probe import mib
 from leftbook.media.store import FileStore
-from leftbook.media.thumb import (
-    make_thumbnail,
-    perceptual_hash,
-    phash_distance,
-)
+from leftbook.media.thumb import phash_distance
 from leftbook.media.types import FileLimits, ProcessedImage
 from leftbook.refusal import Refusal
 
 __all__ = [
     "FileLimits",
     "FileStore",
+    "PoolLimits",
     "ProcessedImage",
+    "WorkerPool",
+    "clean_upload",
     "phash_distance",
     "process_upload",
+    "shared_pool",
 ]
 
 
-def process_upload(data: bytes, limits: FileLimits) -> ProcessedImage:
-    """Check, re-encode and thumbnail an upload; raise a Refusal (400/413/415) to refuse it."""
-    checked = probe(data, limits)
-    try:
-        encoded = reencode(checked, len(data))
-        thumbnail, thumb_data, thumb_ext = make_thumbnail(encoded.first_frame, limits.thumb_size)
-    except Refusal:
-        raise
-    except PILLOW_INPUT_ERRORS as exc:
-        raise Refusal(MALFORMED, 400) from exc
-    finally:
-        checked.image.close()
-    width, height = encoded.first_frame.size
-    return ProcessedImage(
-        tim=hashlib.sha256(encoded.data).hexdigest(),
-        ext=encoded.ext,
-        data=encoded.data,
-        thumb=thumb_data,
-        thumb_ext=thumb_ext,
-        w=width,
-        h=height,
-        tn_w=thumbnail.width,
-        tn_h=thumbnail.height,
-        fsize=len(encoded.data),
-        md5=base64.b64encode(hashlib.md5(encoded.data).digest()).decode("ascii"),  # noqa: S324
-        phash=perceptual_hash(thumbnail),
-        animated=encoded.animated,
-    )
+def clean_upload(data: bytes, limits: FileLimits, pool: WorkerPool) -> ProcessedImage:
+    """Check an upload from its headers here, then clean it in one of `pool`'s workers;
+    raises a Refusal (413/415 from the headers, 503 when the pool is full, 4xx refused)."""
+    if len(data) > limits.max_bytes:
+        raise Refusal(f"The file is larger than {mib(limits.max_bytes)}.", 413)
+    kind = detect(data)
+    cleaner = CLEANERS[kind]
+    if cleaner.precheck is not None:
+        cleaner.precheck(data, limits)
+    return pool.clean(kind, data, limits)

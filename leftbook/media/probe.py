@@ -29,6 +29,8 @@ OPENED_AS = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}, "GIF": {"GIF"}, "WEBP": {"
 
 UNSUPPORTED = "This file is not a JPEG, PNG, GIF or WebP image."
 MALFORMED = "This image is truncated or malformed and cannot be read."
+TOO_LARGE_DECODED = ("The image is too large once decoded (width, height, colour channels "
+                     "and frames together); make it smaller or shorter.")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,30 @@ def gif_extent(data: bytes, frame_cap: int) -> tuple[int, int, int, bool]:
     return frames, width, height, transparent and restores
 
 
+def jpeg_scans(data: bytes) -> int:
+    """An upper bound on a JPEG's scans: every start-of-scan marker in the file. Inside
+    entropy-coded data 0xFF is always stuffed, so each FF DA there is a real marker; the
+    only extra ones are in metadata segments (an EXIF thumbnail's own scan), and no marker
+    walk that libjpeg's resynchronisation could fool is needed."""
+    return data.count(b"\xff\xda")
+
+
+def check_scans(kind: str | None, data: bytes, limits: FileLimits) -> None:
+    if kind == "JPEG" and jpeg_scans(data) > limits.max_jpeg_scans:
+        raise Refusal(f"This JPEG is built from more than {limits.max_jpeg_scans} scans; "
+                      "save it again as an ordinary (baseline) JPEG.", 413)
+
+
+def pixel_bytes(mode: str, frames: int) -> int:
+    """Bytes one decoded pixel takes in Pillow: 1 for a single 8-bit band, 2 for 16-bit
+    grey, else 4 (RGB is stored in four bytes); every frame after the first is RGB(A)."""
+    if frames > 1:
+        return 4
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
 def webp_layout(data: bytes) -> WebPLayout:
     """Whether every frame is lossless, and each animation frame's duration in ms."""
     bitstreams: list[bytes] = []
@@ -111,9 +137,9 @@ def webp_layout(data: bytes) -> WebPLayout:
 
 
 def probe(data: bytes, limits: FileLimits) -> Probe:
-    """Refuse by size, type, pixels and frames from the headers alone; raise Refusal."""
+    """Refuse by size, type, pixels, frames, decoded size and scans from the headers alone."""
     if len(data) > limits.max_bytes:
-        raise Refusal(f"The file is larger than {_mib(limits.max_bytes)}.", 413)
+        raise Refusal(f"The file is larger than {mib(limits.max_bytes)}.", 413)
     kind = sniff(data)
     if kind is None:
         raise Refusal(UNSUPPORTED, 415)
@@ -139,6 +165,9 @@ def probe(data: bytes, limits: FileLimits) -> Probe:
         raise Refusal(f"The animation has more than {limits.max_frames} frames.", 413)
     if frames > 1 and frames * width * height > limits.max_animation_pixels:
         raise Refusal("The animation is too long for its size; make it shorter or smaller.", 413)
+    if width * height * pixel_bytes(image.mode, frames) * frames > limits.max_decoded_bytes:
+        raise Refusal(TOO_LARGE_DECODED, 413)
+    check_scans(kind, data, limits)
     layout = webp_layout(data) if kind == "WEBP" else None
     return Probe(kind, image, width, height, frames, layout, gif_reveals_holes)
 
@@ -147,5 +176,5 @@ def _too_many_pixels(limits: FileLimits) -> str:
     return f"The image has more than {limits.max_pixels / 1e6:g} megapixels."
 
 
-def _mib(n: int) -> str:
+def mib(n: int) -> str:
     return f"{n / (1024 * 1024):g} MiB"

@@ -9,6 +9,7 @@ import imagehash
 from PIL import Image
 
 THUMB_JPEG_QUALITY = 80
+THUMB_EXTENSIONS = (".jpg", ".png")
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA")
 
 

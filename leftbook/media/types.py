@@ -14,7 +14,11 @@ class FileLimits:
     max_frames: int = 500
     thumb_size: int = 250
     max_animation_pixels: int = 50_000_000  # width x height x frames: bounds CPU and memory
-
+    # width x height x bytes a pixel takes decoded x frames: bounds a worker's memory
+    max_decoded_bytes: int = 160_000_000
+    # scans a JPEG may have: each one is a pass over every block (a progressive JPEG has
+    # about 10; one with its last scan repeated 20 000 times took 46 s to decode)
+    max_jpeg_scans: int = 100
 
 
 @dataclass(frozen=True)

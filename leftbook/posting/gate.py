@@ -4,7 +4,6 @@ Plain values in (the board, the poster's token and pass cookie, the typed captch
 the site's policy), a `Refusal` or a permission out; the web layer only moves cookies.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from leftbook.abuse import captcha, flood, lockdown
@@ -95,8 +94,33 @@ def _attempt(board: Board, thread_no: int | None, body: str, poster_token: str,
                          vouched=ticket.pass_id is not None)
 
 
+class Guard:
+    """What `screen` gives the post: called with the stored body inside the post's write
+    transaction (captcha pass use, flood admission); `file_refused()` counts a post refused
+    for its file against flood control in its own short transaction."""
+
+    def __init__(self, board: Board, thread_no: int | None, poster_token: str,
+                 ticket: Ticket, policy: GatePolicy) -> None:
+        self._board, self._thread_no, self._token = board, thread_no, poster_token
+        self._ticket, self._policy = ticket, policy
+
+    def _attempt(self, body: str) -> flood.Attempt:
+        return _attempt(self._board, self._thread_no, body, self._token, self._ticket,
+                        self._policy)
+
+    def __call__(self, stored_body: str) -> None:
+        if self._ticket.pass_id is not None:
+            captcha.use_pass(self._ticket.pass_id)
+        if self._policy.flood:
+            flood.admit(self._attempt(stored_body), self._policy.limits)
+
+    def file_refused(self) -> None:
+        if self._policy.flood:
+            flood.count_refused_file(self._attempt(""), self._policy.limits)
+
+
 def screen(board: Board, thread_no: int | None, body: str, poster_token: str, ticket: Ticket,
-           policy: GatePolicy) -> Callable[[str], None]:
+           policy: GatePolicy) -> Guard:
     """Flood limits before the post; returns the guard `create_post` runs in its transaction.
 
     `poster_token` is the token the post is made with (from the cookie, or new: a new one
@@ -105,12 +129,4 @@ def screen(board: Board, thread_no: int | None, body: str, poster_token: str, ti
     if policy.flood:
         flood.screen(_attempt(board, thread_no, clean_text(body), poster_token, ticket, policy),
                      policy.limits)
-
-    def guard(stored_body: str) -> None:
-        if ticket.pass_id is not None:
-            captcha.use_pass(ticket.pass_id)
-        if policy.flood:
-            flood.admit(_attempt(board, thread_no, stored_body, poster_token, ticket, policy),
-                        policy.limits)
-
-    return guard
+    return Guard(board, thread_no, poster_token, ticket, policy)

@@ -1,7 +1,7 @@
 """Creating posts: the one domain function that views, the CLI, benchmarks and tests share."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
@@ -38,16 +38,36 @@ class PostInput:
 
 @dataclass(frozen=True)
 class PostingSite:
-    """What posting needs from the site: its tripcode secret, file store and choices."""
+    """What posting needs from the site: its tripcode secret, file store, media workers
+    and choices."""
 
     tripcode_secret: bytes
     store: FileStore
     keep_filenames: bool = False
+    workers: media.WorkerPool = field(default_factory=media.shared_pool)  # cleans uploads
 
 
 def _file_limits(board: Board) -> media.FileLimits:
+    # decoded size: as many bytes as the largest still picture takes (4 a pixel), whether
+    # spent on one picture or on an animation's frames
     return media.FileLimits(max_bytes=board.max_file_bytes, max_pixels=board.max_pixels,
-                            max_frames=board.max_frames, thumb_size=board.thumb_size)
+                            max_frames=board.max_frames, thumb_size=board.thumb_size,
+                            max_decoded_bytes=4 * board.max_pixels)
+
+
+def _clean_file(board: Board, data: bytes, site: PostingSite,
+                file_refused: Callable[[], None] | None) -> media.ProcessedImage:
+    """The upload cleaned by a media worker; a refused file is reported to `file_refused`
+    (flood control counts it) before the Refusal goes on."""
+    try:
+        image = media.clean_upload(data, _file_limits(board), site.workers)
+        if filebans.is_banned(image.tim, image.phash):
+            raise Refusal("This file is banned from the site.", 403)
+    except Refusal:
+        if file_refused is not None:
+            file_refused()
+        raise
+    return image
 
 
 def _find_thread(board: str, no: int) -> int | None:
@@ -132,11 +152,14 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
 
 def create_post(board: Board, data: PostInput, site: PostingSite,
                 boards: dict[str, Board],
-                guard: Callable[[str], None] | None = None) -> tuple[int, int]:
+                guard: Callable[[str], None] | None = None,
+                file_refused: Callable[[], None] | None = None) -> tuple[int, int]:
     """Validate, render and store a post atomically; returns (thread number, post number).
 
     `guard(body)` runs inside the write transaction before anything is stored (flood
     control, captcha pass use); whatever it raises refuses the post and changes nothing.
+    `file_refused()` runs when the post is refused for its file (its cleaning cost the
+    site work, so flood control counts it).
     """
     new_thread, has_file = data.thread_no is None, bool(data.file_data)
     subject, body = checked_text(board, data.subject, data.body, new_thread=new_thread,
@@ -146,11 +169,7 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
     name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
     name = name or board.default_name
     rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
-    image = None
-    if data.file_data:
-        image = media.process_upload(data.file_data, _file_limits(board))
-        if filebans.is_banned(image.tim, image.phash):
-            raise Refusal("This file is banned from the site.", 403)
+    image = _clean_file(board, data.file_data, site, file_refused) if data.file_data else None
     # the slow hash is made before the write lock is taken, not while holding it
     password_hash = identity.hash_password(data.password) if data.password else None
     wrote_file = site.store.store(image) if image else False

@@ -72,7 +72,7 @@ def refusal_response(refusal: Refusal):
     if retry_after is not None and refusal.status == 429 and not wants_json():
         message = f"{message} {SEND_AGAIN}"
     response = make_response(error_response(refusal.status, message, **refusal.extra))
-    if retry_after is not None and refusal.status == 429:
+    if retry_after is not None and refusal.status in (429, 503):
         response.headers["Retry-After"] = str(retry_after)
     return response
 

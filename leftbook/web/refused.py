@@ -42,5 +42,6 @@ def refused_post_page(board: Board, refusal: Refusal, *, form_read: bool = True)
         posting_gate=PageGate(closed=shown.closed,
                               challenge=current_challenge() if needs_captcha else None))
     retry_after = refusal.extra.get("retry_after")
-    headers = {"Retry-After": str(retry_after)} if retry_after and refusal.status == 429 else {}
+    headers = {"Retry-After": str(retry_after)} if retry_after and refusal.status in (429, 503) \
+        else {}
     return page, refusal.status, headers

@@ -1,10 +1,12 @@
-"""The running site as views see it: its settings, boards, secrets and file store, read from
-the app (built once by `create_app`), and the domain's policy objects made from them."""
+"""The running site as views see it: its settings, boards, secrets, file store and media
+workers, read from the app (built once by `create_app`), and the domain's policy objects
+made from them."""
 
 from flask import abort, current_app
 
 from leftbook.boards import Board
 from leftbook.datadir import Secrets
+from leftbook.media.pool import WorkerPool
 from leftbook.media.store import FileStore
 from leftbook.posting.gate import GatePolicy
 from leftbook.posting.posts import PostingSite
@@ -46,6 +48,10 @@ def gate_policy() -> GatePolicy:
                       flood=configured.flood, **({"limits": limits} if limits else {}))
 
 
+def media_workers() -> WorkerPool:
+    return current_app.config["MEDIA_WORKERS"]
+
+
 def posting_site() -> PostingSite:
     return PostingSite(tripcode_secret=secrets().tripcode_secret, store=store(),
-                       keep_filenames=settings().keep_filenames)
+                       keep_filenames=settings().keep_filenames, workers=media_workers())

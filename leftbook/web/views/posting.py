@@ -74,7 +74,8 @@ def create(board: str):
     keep_new_pass(ticket)
     guard = gate.screen(b, form.thread.data, form.body.data or "", poster_token, ticket, policy)
     thread_no, no = posts.create_post(b, _read_form(form, poster_token, password),
-                                      posting_site(), boards(), guard=guard)
+                                      posting_site(), boards(), guard=guard,
+                                      file_refused=guard.file_refused)
     if wants_json():
         response = jsonify(thread=thread_no, no=no)
     else:
