@@ -15,6 +15,7 @@ from onion import (
     KeyFileInvalid,
     Onion,
     OnionError,
+    PowSettings,
     TorLaunchFailed,
     TorNotFound,
     address_of_key_file,
@@ -38,6 +39,21 @@ BACKEND_DIR = "onionbalance-{port}"
 and `tor` (a launched tor's DataDirectory); instances may share one data dir."""
 PUBLISH_TIMEOUT = 180.0
 """Seconds to wait for the first descriptor upload, bootstrap of a launched tor included."""
+SITE_POW = PowSettings(queue_rate=25, queue_burst=250)
+"""Tor's proof-of-work queue for this site: rendezvous circuits (new visitors, or new
+circuits of old ones) handled per second, and at once after a quiet spell. A first visit
+costs a page and a few dozen thumbnails; at the 150-250 requests/s leftbook serves on two
+vCPUs that is some 10-25 first visits a second, so admitting more circuits than 25/s only
+lets a flood in for free: beyond it tor queues introductions and raises the puzzle effort
+it asks for. 250 (ten seconds' worth) lets a sudden crowd in without puzzles. tor's own
+defaults (250/s, 2500) suit a far bigger service, and the tor beside leftbook shares its
+CPU. See docs/onion.md."""
+SITE_MAX_STREAMS = 20
+"""Streams (connections) open at once per rendezvous circuit; a circuit asking for more is
+closed. A browser keeps about six connections to one site (Firefox's per-server limit), so
+20 leaves room; an attacker needs 50 circuits, each introduced through the PoW queue, to
+fill the server's 1000-connection budget, and with circuits like its readers' about 100 to
+crowd them out (channels.Limits)."""
 
 
 @dataclass
@@ -96,7 +112,8 @@ def publish_site(
     onion = Onion(mode, password=password, tor_data_dir=data_dir / TOR_DATA_DIR, log=log)
     publish = functools.partial(
         onion.publish, {80: port}, key_file, client_keys=[client.public] if client else [],
-        timeout=PUBLISH_TIMEOUT, progress=log,
+        pow_settings=SITE_POW, max_streams=SITE_MAX_STREAMS, timeout=PUBLISH_TIMEOUT,
+        progress=log,
     )
     if _run_or_give_up(onion, publish, port, log) is None:
         return None
@@ -126,7 +143,8 @@ def _publish_backend(
     onion = BackendOnion(mode, password=password, tor_data_dir=instance_dir / TOR_DATA_DIR,
                          log=log)
     publish = functools.partial(onion.publish_backend, {80: port}, instance_dir / "service",
-                                master, timeout=PUBLISH_TIMEOUT, progress=log)
+                                master, pow_settings=SITE_POW, max_streams=SITE_MAX_STREAMS,
+                                timeout=PUBLISH_TIMEOUT, progress=log)
     backend = _run_or_give_up(onion, publish, port, log)
     if backend is None:
         return None

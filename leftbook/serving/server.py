@@ -1,4 +1,5 @@
-"""`leftbook serve`: waitress on loopback, optionally published as an onion service."""
+"""`leftbook serve`: waitress on loopback (guarded against slow and idle connection floods,
+see guard.py), optionally published as an onion service."""
 
 import logging
 import signal
@@ -6,9 +7,10 @@ import sys
 import threading
 
 from flask import Flask
-from waitress import create_server
 
 from leftbook.retention.scheduler import prune_schedule
+from leftbook.serving.channels import Limits
+from leftbook.serving.guard import GuardedServer, fit_budget
 from leftbook.serving.publishing import publish_site
 from leftbook.web.security import LOOPBACK_HOSTS
 
@@ -59,11 +61,13 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool,
     """Bind, publish (when asked), then serve until SIGINT/SIGTERM."""
     pruning = prune_schedule(app.config["BOARDS"], app.config["STORE"],
                              app.config["SETTINGS"].prune_interval)
-    server = create_server(
-        app, host=host, port=port, threads=threads, ident="",
+    limits, warning = fit_budget(Limits())
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    server = GuardedServer(
+        app, limits, host=host, port=port, threads=threads, ident="",
         clear_untrusted_proxy_headers=True, expose_tracebacks=False,
         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 64 * 1024,
-        channel_timeout=60, connection_limit=500,
     )
     bound_port = server.effective_port
     print(f"Leftbook is serving on http://{host}:{bound_port}/", flush=True)
@@ -76,9 +80,11 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool,
                          daemon=True, name="onion-publisher").start()
     _stop_on_signals(server)
     pruning.start()
+    app.config["MEDIA_WORKERS"].start()
     try:
         server.run()
     finally:
         pruning.stop()
+        app.config["MEDIA_WORKERS"].close()
         for site in published:
             site.close()
