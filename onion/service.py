@@ -20,7 +20,9 @@ DEFAULT_MAX_STREAMS = 20
 
 @dataclass(frozen=True)
 class PowSettings:
-    """Tor's proof-of-work defence (tor >= 0.4.8 built with the pow module)."""
+    """Tor's proof-of-work defence (tor >= 0.4.8 built with the pow module): introductions
+    handled per second from the priority queue, and at most at once. The defaults are tor's
+    own (HiddenServicePoWQueueRate/Burst); a caller that knows its capacity passes its own."""
 
     queue_rate: int = 250
     queue_burst: int = 2500
