@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+import requests
 from itsdangerous import URLSafeSerializer
 
 from leftbook.database.models import AuditEntry, Capability, FileBan, Post, Report, Thread
@@ -288,3 +289,30 @@ def test_leaving_the_session_drops_the_capability(client, janitor):
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post("/janitor/logout", data={"csrf_token": csrf}).status_code == 303
     assert client.get("/janitor/").status_code == 403
+
+
+def test_grant_prints_the_sites_onion_name_when_it_has_one(settings):
+    from leftbook import create_app
+    from leftbook.cli import main
+    from onion.keys import new_service_key, service_id
+
+    onion = service_id(new_service_key()) + ".onion"
+    app = create_app({**settings, "LEFTBOOK_ONION_HOST": onion})
+    output = app.test_cli_runner().invoke(main, ["janitor", "grant", "--all"]).output
+    assert output.startswith(f"http://{onion}/janitor/")
+
+
+@pytest.mark.slow
+def test_grant_prints_the_port_the_site_serves_on(tmp_path):
+    import subprocess
+
+    from tests.serving import LEFTBOOK, running_site, server_env
+
+    with running_site(tmp_path) as site:
+        grant = subprocess.run([LEFTBOOK, "janitor", "grant", "--all"], capture_output=True,
+                               text=True, env=server_env(tmp_path / "data"), cwd=tmp_path,
+                               check=True)
+        link = grant.stdout.strip()
+        assert link.startswith(f"{site.base}/janitor/"), link
+        assert requests.get(link, timeout=10, allow_redirects=False).status_code == 303
+    assert not (tmp_path / "data" / "serving").exists(), "forgotten when it stops"

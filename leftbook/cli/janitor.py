@@ -9,12 +9,15 @@ from flask.cli import with_appcontext
 from leftbook.database import database
 from leftbook.moderation import capabilities
 from leftbook.refusal import Refusal
-from leftbook.serving.publishing import onion_address
+from leftbook.serving.address import site_url
 
 
 def _site_url() -> str:
-    address = onion_address(current_app.config["SETTINGS"].data_dir)
-    return f"http://{address}" if address else "http://127.0.0.1:8080"
+    url, certain = site_url(current_app.config["SETTINGS"])
+    if not certain:
+        click.echo(f"(the site is not serving now and has no onion name yet: {url} is a "
+                   "guess; give the link with the site's own address)", err=True)
+    return url
 
 
 def _when(ts: int) -> str:

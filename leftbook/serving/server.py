@@ -9,6 +9,7 @@ import threading
 from flask import Flask
 
 from leftbook.retention.scheduler import prune_schedule
+from leftbook.serving.address import forget_serving, record_serving
 from leftbook.serving.channels import Limits
 from leftbook.serving.guard import GuardedServer, fit_budget
 from leftbook.serving.publishing import publish_site
@@ -70,7 +71,9 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool,
         max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 64 * 1024,
     )
     bound_port = server.effective_port
-    print(f"Leftbook is serving on http://{host}:{bound_port}/", flush=True)
+    base_url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
+    print(f"Leftbook is serving on {base_url}/", flush=True)
+    record_serving(app.config["SETTINGS"].data_dir, base_url)
     if host not in LOOPBACK_HOSTS:
         print(f"WARNING: listening on {host}, not loopback: anyone who can reach this "
               "machine can connect, bypassing Tor.", file=sys.stderr, flush=True)
@@ -86,5 +89,6 @@ def serve(app: Flask, *, host: str, port: int, threads: int, onion: bool,
     finally:
         pruning.stop()
         app.config["MEDIA_WORKERS"].close()
+        forget_serving(app.config["SETTINGS"].data_dir, base_url)
         for site in published:
             site.close()
