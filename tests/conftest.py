@@ -2,27 +2,13 @@
 
 import dataclasses
 import os
-import re
 from collections.abc import Callable
 
 import pytest
 
 from leftbook import clock, create_app
 from leftbook.cli import main
-
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-# Set by the test command's second pass: every test then runs on a fresh PostgreSQL schema.
-TEST_DATABASE_URL = os.environ.get("LEFTBOOK_TEST_DATABASE_URL")
-
-
-def reset_test_database(url: str) -> None:
-    """Drop and recreate the public schema, so each test starts from an empty database."""
-    from playhouse.db_url import connect
-
-    db = connect(url)
-    with db.connection_context():
-        db.execute_sql("DROP SCHEMA public CASCADE")
-        db.execute_sql("CREATE SCHEMA public")
+from tests.helpers import TEST_DATABASE_URL, csrf_token, reset_test_database
 
 
 def pytest_report_header(config) -> str:
@@ -103,11 +89,6 @@ def frozen_clock(monkeypatch) -> Callable[[int], None]:
     return set_time
 
 
-def csrf_token(client, board: str = "soc") -> str:
-    page = client.get(f"/{board}/")
-    match = CSRF_INPUT.search(page.get_data(as_text=True))
-    assert match, "the board page has a CSRF token"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from PIL import Image
 from leftbook import create_app
 from leftbook.abuse import captcha
 from leftbook.database.models import Post
+from tests.helpers import CSRF_INPUT
 
 CHALLENGE_INPUT = re.compile(r'name="captcha_challenge" value="([^"]+)"')
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from images import SECRET, jpeg_with_metadata
 
 from leftbook.media import FileLimits, FileStore, process_upload
+from tests.images import SECRET, jpeg_with_metadata
 
 LIMITS = FileLimits()
 

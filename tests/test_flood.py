@@ -5,38 +5,14 @@ from dataclasses import replace
 
 import pytest
 
-from leftbook import create_app
 from leftbook.abuse.flood import FLOOD_CAPTCHA_SECONDS, FloodLimits
 from leftbook.database.models import FloodEvent, Post
-from tests.conftest import csrf_token
-
-LOOSE = FloodLimits(site_per_minute=1000, board_per_minute=1000, thread_per_minute=1000,
-                    threads_per_hour=1000, newcomer_per_minute=1000, reply_cooldown=0,
-                    thread_cooldown=0)
-
-
-def flood_app(settings, limits: FloodLimits, **extra):
-    return create_app({**settings, "LEFTBOOK_FLOOD": "on", "FLOOD_LIMITS": limits, **extra})
-
-
-def submit(client, board: str = "soc", body: str | None = None, **fields):
-    """Post through the form with this client's cookie jar; a unique body unless given."""
-    data = {"body": body or f"post {secrets.token_hex(6)}",
-            "csrf_token": csrf_token(client, board), **fields}
-    return client.post(f"/{board}/post", data=data, headers={"Accept": "application/json"},
-                       content_type="multipart/form-data")
+from tests.helpers import LOOSE, assert_rate_refused, csrf_token, flood_app, submit
 
 
 def post_count(app) -> int:
     with app.app_context():
         return Post.select().count()
-
-
-def assert_rate_refused(response, retry_after: int, words: str) -> None:
-    assert response.status_code == 429, response.get_data(as_text=True)
-    assert response.headers["Retry-After"] == str(retry_after)
-    message = response.get_json()["error"]
-    assert words in message and f"{retry_after} seconds" in message
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import requests
 
 from leftbook.database import database
 from leftbook.database.models import FloodEvent, Post, Thread
-from tests.conftest import CSRF_INPUT, TEST_DATABASE_URL
+from tests.helpers import CSRF_INPUT, TEST_DATABASE_URL
 from tests.serving import LEFTBOOK, running_site, server_env, stop
 
 pytestmark = [

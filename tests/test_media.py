@@ -12,7 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from images import (
+from PIL import Image, ImageSequence
+
+from leftbook.media import FileLimits, phash_distance, process_upload
+from leftbook.refusal import Refusal
+from tests.images import (
     PDF,
     SECRET,
     SERIAL,
@@ -36,10 +40,6 @@ from images import (
     webp_animation,
     with_zip_appended,
 )
-from PIL import Image, ImageSequence
-
-from leftbook.media import FileLimits, phash_distance, process_upload
-from leftbook.refusal import Refusal
 
 LIMITS = FileLimits()
 LEAK_MARKERS = (

@@ -28,8 +28,8 @@ from leftbook.media.image import verified
 from leftbook.media.types import ProcessedImage
 from leftbook.posting import posts
 from leftbook.refusal import Refusal
+from tests.helpers import LOOSE, assert_rate_refused, flood_app, submit
 from tests.images import photo
-from tests.test_flood import LOOSE, assert_rate_refused, flood_app, submit
 
 TOO_COSTLY = "too costly to process"
 

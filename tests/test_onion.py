@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from torlab import free_port, offline_tor, wait_until
 
 import onion.control
 from leftbook.serving.publishing import onion_address, publish_site
@@ -23,6 +22,7 @@ from onion import (
     new_client_keypair,
 )
 from onion.x25519 import public_key
+from tests.torlab import free_port, offline_tor, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
 

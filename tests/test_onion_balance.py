@@ -10,13 +10,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from torlab import (
-    free_port,
-    offline_tor,
-    service_options,
-    start_tor,
-    wait_until,
-)
 
 from leftbook.serving.publishing import publish_site
 from onion import (
@@ -29,6 +22,13 @@ from onion import (
     master_address,
 )
 from onion.keys import new_service_key, service_id
+from tests.torlab import (
+    free_port,
+    offline_tor,
+    service_options,
+    start_tor,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
 

@@ -12,11 +12,11 @@ import pytest
 import requests
 import stem
 import stem.control
-from torlab import PrivateNetwork, free_port, service_options, wait_until
 
 from leftbook.serving.publishing import publish_site
 from onion import BackendOnion, OnionError, PublicationTimeout
 from onion.keys import new_service_key, service_id
+from tests.torlab import PrivateNetwork, free_port, service_options, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
 

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 import stem.version
-from torlab import free_port, offline_tor
 
 import onion.control
 from leftbook.serving.publishing import publish_site
@@ -28,6 +27,7 @@ from onion import (
     address_of_key_file,
     parse_mode,
 )
+from tests.torlab import free_port, offline_tor
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
 

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from torlab import PrivateNetwork, free_port, wait_until
 
 from leftbook.serving.publishing import publish_site
 from onion import Onion
+from tests.helpers import CSRF_INPUT
+from tests.torlab import PrivateNetwork, free_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.tor]
 
 ADDRESS_LINE = re.compile(r"http://([a-z2-7]{56}\.onion)/")
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 THREAD_LINK = re.compile(r'href="/([a-z0-9]+)/res/(\d+)\.html')
 
 

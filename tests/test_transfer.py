@@ -10,7 +10,7 @@ from leftbook import create_app
 from leftbook.cli import main
 from leftbook.database import database
 from leftbook.database.models import MODELS, Capability, Post, Thread
-from tests.conftest import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL
 from tests.images import photo
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -25,7 +25,7 @@ from leftbook.cli import main
 from leftbook.database import bind, database, schema
 from leftbook.database.models import MODELS, Post
 from tests import upgrade_fixture as release1
-from tests.conftest import TEST_DATABASE_URL, csrf_token, reset_test_database
+from tests.helpers import TEST_DATABASE_URL, csrf_token, reset_test_database
 
 POST_FIELDS = ("board", "no", "thread_no", "time", "name", "trip", "poster_id", "subject",
                "body", "html", "file_id")
