@@ -12,7 +12,7 @@ from leftbook.database import write_transaction
 from leftbook.database.models import Backlink, BoardState, File, Post, Thread
 from leftbook.events.fields import EventFields, checked_event
 from leftbook.media.store import FileStore
-from leftbook.posting import identity, markup, tripcode
+from leftbook.posting import identity, markup, personal, tripcode
 from leftbook.posting.text import check_file_policy, checked_text, clean_text
 from leftbook.refusal import THREAD_GONE, Refusal
 from leftbook.retention import removal
@@ -148,6 +148,8 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
 
     `guard(body)` runs inside the write transaction before anything is stored (flood
     control, captcha pass use); whatever it raises refuses the post and changes nothing.
+    Before that, the personal-details guard refuses (422) a post that seems to carry
+    personal details, unless the poster confirmed it (`confirm_personal`).
     """
     new_thread, has_file = data.thread_no is None, bool(data.file_data)
     subject, body = checked_text(board, data.subject, data.body, new_thread=new_thread,
@@ -157,6 +159,9 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
     subject, body = (filters.apply_filters(board.filters, t) for t in (subject, body))
     check_file_policy(board, new_thread=new_thread, has_file=has_file)
     name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
+    if not data.confirm_personal:  # reads only: a warned post leaves nothing behind
+        personal.check_post((name, subject, body, event.place if event else ""),
+                            link=event.link if event else None)
     name = name or board.default_name
     rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
     image = None
