@@ -44,6 +44,8 @@ class Board:
     max_frames: int = 500
     thumb_size: int = 250
     filters: tuple[dict[str, str], ...] = field(default=())
+    events: bool = False  # an event board: a new thread announces an event (leftbook.events)
+    past_event_ttl: int = 7 * 86400  # an event thread is pruned this long after its event ends
 
     @property
     def capacity(self) -> int:
@@ -120,6 +122,7 @@ FIELDS = {
     "ids": ("ids", _flag),
     "captcha": ("captcha", _choice("off", "threads")),
     "filters": ("filters", _filters),
+    "events": ("events", _flag),
     "limits.pages": ("pages", _positive),
     "limits.threads_per_page": ("threads_per_page", _positive),
     "limits.bump_limit": ("bump_limit", _positive),
@@ -129,6 +132,7 @@ FIELDS = {
     "limits.preview_replies": ("preview_replies", _positive),
     "limits.thread_ttl": ("thread_ttl", _duration),
     "limits.delete_window": ("delete_window", _duration),
+    "limits.past_event_ttl": ("past_event_ttl", _duration),
     "files.thread": ("thread_file", _choice(*FILE_POLICIES)),
     "files.reply": ("reply_file", _choice("optional", "none")),
     "files.max_bytes": ("max_file_bytes", _positive),

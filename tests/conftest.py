@@ -145,3 +145,19 @@ def tor(tmp_path):
 def messages() -> list[str]:
     """Collects what the code under test logs (pass `messages.append` as its `log`)."""
     return []
+
+
+@pytest.fixture
+def event_thread(post) -> Callable[..., int]:
+    """`event_thread("2027-02-01", end=None, place=..., link=...)` starts an event thread
+    (on /events/ unless `board=` says otherwise); returns its number."""
+
+    def make(start: str, end: str | None = None, *, board: str = "events",
+             place: str = "Lisbon", link: str = "https://example.org/events",
+             body: str = "Come along.", **fields) -> int:
+        response = post(board, body=body, event_start=start, event_end=end, event_place=place,
+                        event_link=link, **fields)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["no"]
+
+    return make

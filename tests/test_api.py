@@ -26,7 +26,7 @@ FILE_FIELDS = {"tim", "filename", "ext", "thumb_ext", "fsize", "md5", "w", "h", 
 BOARD_FIELDS = {
     "board": STR, "title": STR, "meta_description": STR, "pages": INT, "per_page": INT,
     "bump_limit": INT, "max_filesize": INT, "max_comment_chars": INT, "spoilers": INT,
-    "user_ids": INT,
+    "user_ids": INT, "events": INT,
 }
 
 
@@ -76,7 +76,8 @@ def test_boards_json_lists_every_board(app, client):
     soc = next(b for b in boards if b["board"] == "soc")
     assert soc["user_ids"] == 1 and soc["title"] == app.config["BOARDS"]["soc"].title
     orgs = next(b for b in boards if b["board"] == "orgs")
-    assert "user_ids" not in orgs
+    assert "user_ids" not in orgs and "events" not in orgs
+    assert next(b for b in boards if b["board"] == "events")["events"] == 1
 
 
 def test_thread_json_fields_and_types(client, post, new_thread):

@@ -4,8 +4,10 @@ import base64
 import re
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -70,14 +72,17 @@ def browser(tmp_path):
         driver.quit()
 
 
-def fill_and_submit(driver, body: str, subject: str | None = None) -> str:
-    """Fill the page's post form and submit it; returns the URL the browser was on."""
+def fill_and_submit(driver, body: str, subject: str | None = None, **fields: str) -> str:
+    """Fill the page's post form (`fields`: more inputs by name, e.g. event_start) and
+    submit it; returns the URL the browser was on."""
     box = driver.find_element(By.CSS_SELECTOR, "details.formbox")
     if box.get_dom_attribute("open") is None:  # folded away until asked for, as a person would
         box.find_element(By.TAG_NAME, "summary").click()
     form = driver.find_element(By.CSS_SELECTOR, "form.postform")
     if subject is not None:
         form.find_element(By.NAME, "subject").send_keys(subject)
+    for name, value in fields.items():
+        form.find_element(By.NAME, name).send_keys(value)
     form.find_element(By.NAME, "body").send_keys(body)
     before = driver.current_url
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -237,3 +242,61 @@ def test_every_flow_ends_on_a_page_that_says_what_happened(server, browser, tmp_
     feed.click()
     wait_for_url(browser, rf"/{BOARD}/index\.atom$", leaving=f"{server}/{BOARD}/")
     assert "new threads" in browser.page_source and "A union meeting" not in browser.page_source
+
+
+def wait_for_download(folder: Path, name: str) -> Path:
+    deadline = time.monotonic() + PAGE_LOAD_SECONDS
+    path = folder / name
+    while time.monotonic() < deadline:
+        if path.exists() and not list(folder.glob("*.crdownload")):
+            return path
+        time.sleep(0.1)
+    pytest.fail(f"{name} was not downloaded; the folder holds {sorted(folder.iterdir())}")
+
+
+def test_start_an_event_see_it_first_and_download_its_ics(server, browser, tmp_path):
+    """The server runs on the real clock: the events are a few weeks from today (UTC)."""
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior",
+                            {"behavior": "allow", "downloadPath": str(downloads)})
+    today = datetime.now(UTC).date()
+    later, sooner = (today + timedelta(days=40)).isoformat(), (today + timedelta(days=9))
+    browser.get(f"{server}/events/")
+    board_url = fill_and_submit(browser, "An open assembly on housing.", "Housing assembly",
+                                event_start=later, event_place="Porto",
+                                event_link="https://example.org/assembly")
+    wait_for_url(browser, r"/events/res/(\d+)\.html#p\d+$", leaving=board_url)
+
+    browser.get(f"{server}/events/")
+    board_url = fill_and_submit(browser, "Bring banners.", "May Day march",
+                                event_start=f"{sooner.isoformat()} 14:30",
+                                event_end=f"{sooner.isoformat()} 18:00", event_place="Lisbon",
+                                event_link="https://example.org/mayday")
+    no = int(wait_for_url(browser, r"/events/res/(\d+)\.html#p\d+$", leaving=board_url)[1])
+    event = browser.find_element(By.ID, f"p{no}").find_element(By.CLASS_NAME, "event")
+    assert "14:30" in event.text and "18:00" in event.text and "Lisbon" in event.text
+    assert event.find_element(By.PARTIAL_LINK_TEXT, "example.org/mayday")
+
+    browser.get(f"{server}/events/")
+    threads = browser.find_elements(By.CSS_SELECTOR, "section.thread")
+    assert threads[0].get_dom_attribute("id") == f"t{no}", "the sooner event is listed first"
+    assert browser.find_element(By.CSS_SELECTOR, "h2.eventgroup").text == "Upcoming events"
+    threads[0].find_element(By.CSS_SELECTOR, "a.ics").click()
+    ics = wait_for_download(downloads, f"events-{no}.ics")
+    (vevent,) = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert vevent.decoded("DTSTART") == datetime.fromisoformat(f"{sooner.isoformat()}T14:30")
+    assert str(vevent["LOCATION"]) == "Lisbon" and str(vevent["SUMMARY"]) == "May Day march"
+
+
+def test_a_phone_number_is_warned_then_posted_once_confirmed(server, browser):
+    body = "Reading group at mine on Sunday, call 0612 345 678 for the way."
+    browser.get(f"{server}/{BOARD}/")
+    board_url = fill_and_submit(browser, body, subject="Reading group")
+    assert "a phone number" in browser.find_element(By.TAG_NAME, "main").text
+    form = browser.find_element(By.CSS_SELECTOR, "form.postform")
+    assert form.find_element(By.NAME, "body").get_property("value") == body
+    form.find_element(By.NAME, "confirm_personal").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=board_url)
+    assert body.splitlines()[0] in browser.find_element(By.ID, f"p{opened[2]}").text

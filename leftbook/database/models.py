@@ -13,6 +13,9 @@ from peewee import (
 from leftbook.database import BaseModel
 
 MAX_POST_NO = 10**15 - 1  # post numbers, pages and ids in URLs and forms stay below this
+EVENT_TIME_LENGTH = 16  # "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", local to the event
+MAX_EVENT_PLACE = 80
+MAX_EVENT_LINK = 300
 
 
 class BoardState(BaseModel):
@@ -53,6 +56,10 @@ class Thread(BaseModel):
     images = IntegerField(default=0)
     sticky = BooleanField(default=False)
     locked = BooleanField(default=False)
+    # An event thread's order and retention keys (None on other threads): its opening
+    # post's `event_start`, and the Unix second when the event is over everywhere on Earth.
+    event_start = CharField(max_length=EVENT_TIME_LENGTH, null=True)
+    event_until = BigIntegerField(null=True)
 
     class Meta:
         indexes = (
@@ -79,6 +86,11 @@ class Post(BaseModel):
     filename = CharField(max_length=255, null=True)
     spoiler = BooleanField(default=False)
     file_deleted = BooleanField(default=False)  # its file was deleted, the post kept
+    # What an event thread's opening post announces (None elsewhere); see leftbook.events.
+    event_start = CharField(max_length=EVENT_TIME_LENGTH, null=True)
+    event_end = CharField(max_length=EVENT_TIME_LENGTH, null=True)
+    event_place = CharField(max_length=MAX_EVENT_PLACE, null=True)
+    event_link = CharField(max_length=MAX_EVENT_LINK, null=True)
 
     class Meta:
         indexes = (

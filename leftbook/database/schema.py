@@ -13,11 +13,16 @@ database lacks.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from peewee import BooleanField, CharField, IntegerField
+from peewee import BigIntegerField, BooleanField, CharField, IntegerField
 from playhouse.migrate import SchemaMigrator, migrate
 
 from leftbook.database.connection import BaseModel, database, is_sqlite, write_transaction
-from leftbook.database.models import MODELS
+from leftbook.database.models import (
+    EVENT_TIME_LENGTH,
+    MAX_EVENT_LINK,
+    MAX_EVENT_PLACE,
+    MODELS,
+)
 from leftbook.settings import ConfigError
 
 # Any of these without the version table is a database written by the first release.
@@ -49,10 +54,34 @@ def _to_version_3(migrator: SchemaMigrator) -> None:
     migrate(migrator.add_column("post", "file_deleted", BooleanField(default=False)))
 
 
+def _to_version_4(_migrator: SchemaMigrator) -> None:
+    """PLACEHOLDER until the search branch merges: version 4 is reserved for its full-text
+    index. It does nothing here; when the search branch lands, its own `_to_version_4`
+    replaces this one (and version 5 below stays as it is)."""
+
+
+def _to_version_5(migrator: SchemaMigrator) -> None:
+    """Event threads: the opening post keeps what it announces (start, end, place, link);
+    the thread keeps the keys its board is ordered and pruned by."""
+    def text(length: int) -> CharField:
+        return CharField(max_length=length, null=True)
+
+    migrate(
+        migrator.add_column("post", "event_start", text(EVENT_TIME_LENGTH)),
+        migrator.add_column("post", "event_end", text(EVENT_TIME_LENGTH)),
+        migrator.add_column("post", "event_place", text(MAX_EVENT_PLACE)),
+        migrator.add_column("post", "event_link", text(MAX_EVENT_LINK)),
+        migrator.add_column("thread", "event_start", text(EVENT_TIME_LENGTH)),
+        migrator.add_column("thread", "event_until", BigIntegerField(null=True)),
+    )
+
+
 # N -> the migration that turns a version N-1 schema into version N
 MIGRATIONS: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _to_version_2,
     3: _to_version_3,
+    4: _to_version_4,  # placeholder until the search branch merges
+    5: _to_version_5,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

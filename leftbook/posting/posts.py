@@ -10,8 +10,9 @@ from leftbook.abuse import filebans, filters
 from leftbook.boards import Board
 from leftbook.database import write_transaction
 from leftbook.database.models import Backlink, BoardState, File, Post, Thread
+from leftbook.events.fields import EventFields, checked_event
 from leftbook.media.store import FileStore
-from leftbook.posting import identity, markup, tripcode
+from leftbook.posting import identity, markup, personal, tripcode
 from leftbook.posting.text import check_file_policy, checked_text, clean_text
 from leftbook.refusal import THREAD_GONE, Refusal
 from leftbook.retention import removal
@@ -34,6 +35,11 @@ class PostInput:
     file_data: bytes | None = None
     filename: str | None = None
     poster_token: str | None = None
+    event_start: str = ""
+    event_end: str = ""
+    event_place: str = ""
+    event_link: str = ""
+    confirm_personal: bool = False  # post even though the personal-details guard warned
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,8 @@ def _file_row(image: media.ProcessedImage, now: int, store: FileStore) -> str:
 
 def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None],
             rendered: markup.Rendered, image: media.ProcessedImage | None,
-            site: PostingSite, password_hash: str | None) -> tuple[int, int, list]:
+            site: PostingSite, password_hash: str | None,
+            event: EventFields | None) -> tuple[int, int, list]:
     name, trip, subject, body = text
     now = clock.now()
     sage = "sage" in data.options.lower().split()
@@ -121,7 +128,9 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
     no = _allocate_number(board.slug)
     if thread is None:
         thread = Thread.create(board=board.slug, no=no, salt=identity.new_thread_salt(),
-                               created=now, bumped=now, last_modified=now)
+                               created=now, bumped=now, last_modified=now,
+                               event_start=event.start if event else None,
+                               event_until=event.until if event else None)
     poster_id = (
         identity.thread_poster_id(bytes(thread.salt), data.poster_token)
         if board.ids and data.poster_token else None
@@ -134,6 +143,8 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         file=_file_row(image, now, site.store) if image else None,
         filename=data.filename[:MAX_FILENAME] if site.keep_filenames and data.filename else None,
         spoiler=bool(image) and data.spoiler,
+        event_start=event.start if event else None, event_end=event.end if event else None,
+        event_place=event.place if event else None, event_link=event.link if event else None,
     )
     targets = Post.select(Post.id).where(Post.board == board.slug, Post.no.in_(rendered.quotes))
     Backlink.insert_many([(post.id, t.id) for t in targets],
@@ -147,7 +158,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         return thread.no, no, []
     if image:
         Thread.update(images=1).where(Thread.id == thread.id).execute()
-    return thread.no, no, removal.fall_off(board.slug, board.capacity)
+    return thread.no, no, removal.fall_off(board, now, keep=thread.id)
 
 
 def create_post(board: Board, data: PostInput, site: PostingSite,
@@ -159,14 +170,21 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
     `guard(body)` runs inside the write transaction before anything is stored (flood
     control, captcha pass use); whatever it raises refuses the post and changes nothing.
     `file_refused()` runs when the post is refused for its file (its cleaning cost the
-    site work, so flood control counts it).
+    site work, so flood control counts it). Before any of that, the personal-details
+    guard refuses (422) a post that seems to carry personal details, unless the poster
+    confirmed it (`confirm_personal`).
     """
     new_thread, has_file = data.thread_no is None, bool(data.file_data)
     subject, body = checked_text(board, data.subject, data.body, new_thread=new_thread,
                                  has_file=has_file)
+    event = checked_event(board.events, new_thread, data.event_start, data.event_end,
+                          data.event_place, data.event_link, clock.now())
     subject, body = (filters.apply_filters(board.filters, t) for t in (subject, body))
     check_file_policy(board, new_thread=new_thread, has_file=has_file)
     name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
+    if not data.confirm_personal:  # reads only: a warned post leaves nothing behind
+        personal.check_post((name, subject, body, event.place if event else ""),
+                            link=event.link if event else None)
     name = name or board.default_name
     rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
     image = _clean_file(board, data.file_data, site, file_refused) if data.file_data else None
@@ -178,8 +196,8 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
             if guard is not None:
                 guard(body)
             thread_no, no, fallen = _record(
-                board, data, (name, trip, subject, body), rendered, image, site, password_hash
-            )
+                board, data, (name, trip, subject, body), rendered, image, site, password_hash,
+                event)
     except BaseException as exc:
         if wrote_file and File.get_or_none(File.tim == image.tim) is None:
             site.store.remove(image.tim, image.ext, image.thumb_ext)

@@ -14,6 +14,12 @@ Differences a client must know, all as in vichan unless said otherwise:
 - `now` is in UTC.
 - `name` and `sub` are HTML-escaped, as 4chan sends them; `com` is the rendered HTML.
 
+Event threads (Leftbook fields, on event boards): the opening post carries `event_start` and,
+when given, `event_end` (ISO 8601 local date `YYYY-MM-DD` or date-time `YYYY-MM-DDTHH:MM`, the
+organisers' local time, no zone), `event_place` (a city or region) and `event_link` (the
+organisers' public page). In boards.json, `events: 1` marks an event board (its new threads
+must carry `event_start`, `event_place` and `event_link`).
+
 A field without a value is left out, as 4chan does; thread fields (`sticky`, `closed`,
 `replies`, `images`, `bumplimit`, `last_modified`, `omitted_*`) appear only on opening posts.
 Nothing here goes beyond what the HTML pages show: no password hashes, salts or body source.
@@ -80,7 +86,15 @@ def op_dict(board: Board, thread: Thread, op: Post) -> dict[str, Any]:
     data["images"] = max(0, thread.images - (1 if op.file_id else 0))
     data["bumplimit"] = 1 if thread.replies >= board.bump_limit else 0
     data["last_modified"] = thread.last_modified
+    data.update(event_fields(op))
     return data
+
+
+def event_fields(op: Post) -> dict[str, str]:
+    """The event an opening post announces, as the API names it (empty for other posts)."""
+    fields = {"event_start": op.event_start, "event_end": op.event_end,
+              "event_place": op.event_place, "event_link": op.event_link}
+    return {key: value for key, value in fields.items() if value}
 
 
 def thread_posts(board: Board, view: ThreadView) -> list[dict[str, Any]]:
@@ -143,4 +157,6 @@ def board_dict(board: Board) -> dict[str, Any]:
     }
     if board.ids:
         data["user_ids"] = 1
+    if board.events:
+        data["events"] = 1
     return data

@@ -4,6 +4,8 @@ Every URL in a feed is the site's own, made absolute from `root` (the request's 
 the app only answers for loopback names and its onion name). Links that posters wrote to
 other sites become plain text, so a feed reader is never pointed elsewhere by the feed.
 A browser opening a feed is given it as XML with a stylesheet that shows titles and text.
+An event thread's entry carries its dates (in its title, summary and content), its place and
+the organisers' link (as text, like every outside link).
 """
 
 import html
@@ -15,6 +17,7 @@ from peewee import JOIN
 
 from leftbook.boards import Board
 from leftbook.database.models import File, Post, Thread
+from leftbook.events.fields import describe
 from leftbook.posting.markup import for_feed, plain_text
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -41,10 +44,21 @@ def title(post: Post) -> str:
     return post.subject or text or f"No.{post.no}"
 
 
+def _event(post: Post) -> tuple[str, str] | None:
+    """(when, "when · place · link") of an event thread's opening post; None for others."""
+    if not post.event_start:
+        return None
+    when = describe(post.event_start, post.event_end)
+    return when, " · ".join(part for part in (when, post.event_place, post.event_link) if part)
+
+
 def _content(root: str, post: Post) -> str:
     """The post as HTML with absolute links to this site only."""
     base = html.escape(root, quote=True)
     parts = []
+    event = _event(post)
+    if event:
+        parts.append(f'<p class="event">{html.escape(event[1])}</p>')
     if post.file:
         f = post.file
         src = f"{base}/{post.board}/src/{f.tim}{f.ext}"
@@ -67,14 +81,16 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 def _entry(feed: ET.Element, root: str, post: Post) -> None:
     entry = ET.SubElement(feed, "entry")
     url = f"{root}/{post.board}/res/{post.thread_no}.html#p{post.no}"
+    event = _event(post)
     _text(entry, "id", url)
-    _text(entry, "title", title(post))
+    _text(entry, "title", f"{event[0]} · {title(post)}" if event else title(post))
     _text(entry, "published", _atom_time(post.time))
     _text(entry, "updated", _atom_time(post.time))
     ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": url})
     author = ET.SubElement(entry, "author")
     _text(author, "name", f"{post.name} {post.trip}" if post.trip else post.name)
-    _text(entry, "summary", plain_text(post.html) or title(post))
+    summary = plain_text(post.html) or title(post)
+    _text(entry, "summary", f"{event[1]}\n{summary}" if event else summary)
     _text(entry, "content", _content(root, post), type="html")
 
 

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
+from leftbook import clock
 from leftbook.boards import Board
 from leftbook.database.models import Backlink, BoardState, File, Post, Report, Thread
+from leftbook.events import listing
 from leftbook.refusal import THREAD_GONE, Refusal
 
 DASHBOARD_LIMIT = 100
@@ -20,11 +22,23 @@ class ThreadView:
     omitted_images: int = 0
     backlinks: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     id_counts: Counter = field(default_factory=Counter)
+    event_state: str | None = None  # on event boards: listing.UPCOMING, TODAY, PAST or None
 
 
 def board_version(slug: str) -> int:
     version = BoardState.select(BoardState.version).where(BoardState.slug == slug).scalar()
     return version or 0
+
+
+def listing_version(board: Board) -> tuple[int, ...]:
+    """What a board's pages are made from: its version, and on an event board also the
+    half-day, since events become today's and past ones as time passes."""
+    version = board_version(board.slug)
+    return (version, listing.period(clock.now())) if board.events else (version,)
+
+
+def _event_state(thread: Thread, now: int) -> str | None:
+    return listing.state(thread.event_start, thread.event_until, now)
 
 
 def _posts():
@@ -48,10 +62,11 @@ def _backlinks(post_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     return links
 
 
-def _ordered_threads(board: Board):
-    return Thread.select().where(Thread.board == board.slug).order_by(
-        Thread.sticky.desc(), Thread.bumped.desc(), Thread.no.desc()
-    )
+def _ordered_threads(board: Board, now: int):
+    threads = Thread.select().where(Thread.board == board.slug)
+    if board.events:
+        return threads.order_by(*listing.display_order(now))
+    return threads.order_by(Thread.sticky.desc(), Thread.bumped.desc(), Thread.no.desc())
 
 
 def thread_count(board: Board) -> int:
@@ -84,9 +99,9 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
 
     Three queries whatever the page holds: threads, their opening posts, their last replies.
     """
-    threads = list(
-        _ordered_threads(board).limit(board.threads_per_page).offset(page * board.threads_per_page)
-    )
+    now = clock.now()
+    threads = list(_ordered_threads(board, now).limit(board.threads_per_page)
+                   .offset(page * board.threads_per_page))
     ops = {p.thread_id: p for p in _posts().where(
         Post.board == board.slug, Post.no.in_([t.no for t in threads]))}
     latest = _latest_replies([t.id for t in threads], board.preview_replies)
@@ -101,6 +116,7 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
             thread, [op, *tail],
             omitted_posts=thread.replies - len(tail),
             omitted_images=thread.images - tail_images - (1 if op.file_id else 0),
+            event_state=_event_state(thread, now),
         ))
     ids = [p.id for v in views for p in v.posts]
     links = _backlinks(ids)
@@ -110,13 +126,15 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
 
 
 def catalog(board: Board) -> list[ThreadView]:
-    """Every thread of the board, opening post only, in bump order."""
-    threads = list(_ordered_threads(board).limit(board.capacity))
+    """Every thread of the board, opening post only, in bump order (or event order)."""
+    now = clock.now()
+    threads = list(_ordered_threads(board, now).limit(board.capacity))
     ops = {
         p.thread_id: p
         for p in _posts().where(Post.board == board.slug, Post.no.in_([t.no for t in threads]))
     }
-    return [ThreadView(t, [ops[t.id]]) for t in threads if t.id in ops]
+    return [ThreadView(t, [ops[t.id]], event_state=_event_state(t, now))
+            for t in threads if t.id in ops]
 
 
 def thread_view(board: Board, no: int) -> ThreadView | None:
@@ -128,6 +146,7 @@ def thread_view(board: Board, no: int) -> ThreadView | None:
         thread, posts,
         backlinks=_backlinks([p.id for p in posts]),
         id_counts=Counter(p.poster_id for p in posts if p.poster_id),
+        event_state=_event_state(thread, clock.now()),
     )
 
 

@@ -5,7 +5,9 @@ from collections.abc import Iterable
 from peewee import fn
 
 from leftbook import clock
+from leftbook.boards import Board
 from leftbook.database.models import BoardState, File, Post, Thread
+from leftbook.events import listing
 
 
 def bump_version(board: str) -> None:
@@ -74,19 +76,25 @@ def delete_post(post: Post, *, file_only: bool = False) -> list[tuple[str, str, 
     return unlinked
 
 
-def fall_off(board: str, capacity: int) -> list[tuple[str, str, str]]:
-    """Delete the least recently bumped threads beyond the board's capacity (stickies stay)."""
-    count = Thread.select(fn.COUNT(Thread.id)).where(Thread.board == board).scalar()
-    excess = count - capacity
+def fall_off(board: Board, now: int, keep: int | None = None) -> list[tuple[str, str, str]]:
+    """Delete the threads beyond the board's capacity, in `fall_off_order` (stickies and the
+    thread `keep`, just made, stay)."""
+    count = Thread.select(fn.COUNT(Thread.id)).where(Thread.board == board.slug).scalar()
+    excess = count - board.capacity
     if excess <= 0:
         return []
-    doomed = [t.id for t in fall_off_order(Thread.select(Thread.id), board).limit(excess)]
+    candidates = Thread.select(Thread.id)
+    if keep is not None:
+        candidates = candidates.where(Thread.id != keep)
+    doomed = [t.id for t in fall_off_order(candidates, board, now).limit(excess)]
     return delete_threads(doomed)
 
 
-def fall_off_order(query, board: str):
-    """`query`'s threads of `board` that can fall off, first to go first: least recently
-    bumped (then oldest); stickies never fall off."""
-    return (query.where(Thread.board == board, Thread.sticky == False)  # noqa: E712
-            .order_by(Thread.bumped.asc(), Thread.no.asc()))
-
+def fall_off_order(query, board: Board, now: int):
+    """`query`'s threads of `board` that can fall off, first to go first (stickies never do):
+    least recently bumped (then oldest); on an event board, the reverse of its listing
+    (`leftbook.events.listing`)."""
+    query = query.where(Thread.board == board.slug, Thread.sticky == False)  # noqa: E712
+    if board.events:
+        return query.order_by(*listing.fall_off_order(now))
+    return query.order_by(Thread.bumped.asc(), Thread.no.asc())

@@ -18,16 +18,29 @@ def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
+def _expired(board: Board, now: int):
+    """Threads past `thread_ttl`, and event threads `past_event_ttl` after their event is over
+    (an event thread lives until then however old it is: it may announce an event a year
+    ahead)."""
+    return (Thread.event_until.is_null() & (Thread.created < now - board.thread_ttl)) | (
+        Thread.event_until <= now - board.past_event_ttl)
+
+
+def _unexpired(board: Board, now: int):
+    """The complement of `_expired` (written out: NOT over a NULL comparison is NULL)."""
+    return (Thread.event_until.is_null() & (Thread.created >= now - board.thread_ttl)) | (
+        Thread.event_until > now - board.past_event_ttl)
+
+
 def doomed_threads(board: Board, now: int, limit: int | None) -> list[tuple[int, int]]:
-    """(id, replies) of threads to prune: past `thread_ttl` first, then those beyond capacity.
+    """(id, replies) of threads to prune: expired ones first, then those beyond capacity.
 
     Fall-off takes `fall_off_order`, counted among the threads that are not already
     expired.
     """
-    cutoff = now - board.thread_ttl
     expired_query = (
         Thread.select(Thread.id, Thread.replies)
-        .where(Thread.board == board.slug, Thread.created < cutoff)
+        .where(Thread.board == board.slug, _expired(board, now))
         .order_by(Thread.created, Thread.id)
     )
     if limit is not None:
@@ -36,14 +49,14 @@ def doomed_threads(board: Board, now: int, limit: int | None) -> list[tuple[int,
     if limit is not None and len(expired) >= limit:
         return expired
     kept = Thread.select(fn.COUNT(Thread.id)).where(
-        Thread.board == board.slug, Thread.created >= cutoff
+        Thread.board == board.slug, _unexpired(board, now)
     ).scalar()
     excess = kept - board.capacity
     if excess <= 0:
         return expired
     take = excess if limit is None else min(excess, limit - len(expired))
     fallen = fall_off_order(
-        Thread.select(Thread.id, Thread.replies).where(Thread.created >= cutoff), board.slug
+        Thread.select(Thread.id, Thread.replies).where(_unexpired(board, now)), board, now
     ).limit(take)
     return expired + list(fallen.tuples())
 

@@ -29,6 +29,7 @@ log = logging.getLogger("leftbook")
 TITLES = {
     400: "Bad request", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
     409: "Conflict", 413: "Too large", 415: "Unsupported file", 421: "Wrong host",
+    422: "Check your post",
     429: "Slow down", 500: "Something broke",
 }
 BACK_WITH_MESSAGE = frozenset({"posting.delete", "reports.report"})  # small forms on a page

@@ -34,6 +34,12 @@ class PostForm(FlaskForm):
     password = PasswordField(validators=[Length(max=128), printable])
     captcha_challenge = HiddenField(validators=[Length(max=300)])
     captcha_answer = StringField(validators=[Length(max=32)])
+    # event boards, new threads (checked by leftbook.events.fields)
+    event_start = StringField(validators=[Length(max=40)])
+    event_end = StringField(validators=[Length(max=40)])
+    event_place = StringField(validators=[Length(max=400)])
+    event_link = StringField(validators=[Length(max=2000)])
+    confirm_personal = BooleanField()  # post despite the personal-details warning
 
 
 class DeleteForm(FlaskForm):

@@ -92,7 +92,7 @@ def not_modified_or(version_parts: tuple, render: Callable[[], str]) -> Response
 def board_conditional(board: Board, kind: tuple, render: Callable[[], str],
                       mimetype: str) -> Response:
     """`conditional` for anything built from one board's posts: valid while its version is."""
-    version = pages.board_version(board.slug)
+    version = pages.listing_version(board)
     parts = (*kind, repr(board), version)
     return conditional(parts, version_seen_at(board.slug, version), render, mimetype)
 

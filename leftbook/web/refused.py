@@ -20,6 +20,7 @@ def _sent() -> dict:
     form = request.form
     sent = {field: form.get(field, "")[:20_000] for field in SENT_FIELDS}
     sent["spoiler"] = bool(form.get("spoiler"))
+    sent["confirm_personal"] = bool(form.get("confirm_personal"))
     sent["had_file"] = any(upload.filename for upload in request.files.getlist("file"))
     return sent
 

@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from leftbook.events.fields import describe
+from leftbook.events.listing import HEADINGS
 from leftbook.posting.identity import id_colour_class
 from leftbook.posting.markup import plain_text
 
@@ -24,10 +26,16 @@ def filesize(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
+def event_when(post) -> str:
+    """An event's dates as people read them: `Sat 1 May 2026, 18:30 - 21:00`."""
+    return describe(post.event_start, post.event_end)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize,
-        shown_text=plain_text,
+        shown_text=plain_text, event_when=event_when,
     )
+    app.jinja_env.globals["event_headings"] = HEADINGS
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -7,6 +7,7 @@ from leftbook.database.models import MAX_POST_NO
 from leftbook.web.views import (
     api,
     boards,
+    calendars,
     captcha,
     feeds,
     files,
@@ -28,5 +29,6 @@ class NumberConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["number"] = NumberConverter
-    for module in (captcha, posting, files, janitor, reports, api, feeds, wellknown, boards):
+    for module in (captcha, posting, files, janitor, reports, api, feeds,
+                   calendars, wellknown, boards):
         app.register_blueprint(module.blueprint)

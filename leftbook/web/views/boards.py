@@ -54,7 +54,7 @@ def rules():
 @blueprint.get("/<board>/", defaults={"page": 1})
 def index(board: str, page: int):
     b = get_board(board)
-    version = pages.board_version(b.slug)
+    version = pages.listing_version(b)
     threads = pages.thread_count(b)
     count = pages.page_count(b, threads)
     if not 1 <= page <= count:
@@ -74,7 +74,7 @@ def index(board: str, page: int):
 @blueprint.get("/<board>/catalog.html")
 def catalog(board: str):
     b = get_board(board)
-    version = pages.board_version(b.slug)
+    version = pages.listing_version(b)
 
     def render() -> str:
         body = _fragment((b.slug, "catalog", version), "_catalog.html",
@@ -88,7 +88,7 @@ def catalog(board: str):
 @blueprint.get("/<board>/res/<number:no>.html")
 def thread(board: str, no: int):
     b = get_board(board)
-    version = pages.board_version(b.slug)
+    version = pages.listing_version(b)
     op = pages.find_post(b, no)
     if op is None:
         raise Refusal(THREAD_GONE, 404)

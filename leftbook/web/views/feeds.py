@@ -43,7 +43,7 @@ def board_feed(board: str) -> Response:
     b = get_board(board)
 
     def render() -> str:
-        changed = version_seen_at(b.slug, pages.board_version(b.slug))
+        changed = version_seen_at(b.slug, pages.listing_version(b))
         return atom.board_feed(b, _root(), request.path, changed, _stylesheet())
 
     return _answer(b, ("index.atom",), render)

@@ -49,6 +49,9 @@ def _read_form(form: PostForm, poster_token: str, password: str) -> posts.PostIn
         subject=form.subject.data or "", body=form.body.data or "", password=password,
         spoiler=bool(form.spoiler.data), file_data=data or None,
         filename=upload.filename if upload else None, poster_token=poster_token,
+        event_start=form.event_start.data or "", event_end=form.event_end.data or "",
+        event_place=form.event_place.data or "", event_link=form.event_link.data or "",
+        confirm_personal=bool(form.confirm_personal.data),
     )
 
 
