@@ -9,7 +9,8 @@ from typing import Any
 from leftbook.settings import ConfigError
 
 SLUG = re.compile(r"^[a-z0-9]{1,16}$")
-RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb"}
+RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb", "search",
+                  "overboard", "watched"}
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 FILE_POLICIES = ("required", "optional", "none")
@@ -44,6 +45,7 @@ class Board:
     max_frames: int = 500
     thumb_size: int = 250
     filters: tuple[dict[str, str], ...] = field(default=())
+    overboard: bool = True  # its threads are shown on /overboard/
 
     @property
     def capacity(self) -> int:
@@ -120,6 +122,7 @@ FIELDS = {
     "ids": ("ids", _flag),
     "captcha": ("captcha", _choice("off", "threads")),
     "filters": ("filters", _filters),
+    "overboard": ("overboard", _flag),
     "limits.pages": ("pages", _positive),
     "limits.threads_per_page": ("threads_per_page", _positive),
     "limits.bump_limit": ("bump_limit", _positive),

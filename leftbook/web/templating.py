@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from leftbook.posting.identity import id_colour_class
+from leftbook.web import reader
 
 
 def isotime(ts: int) -> str:
@@ -27,5 +28,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize
     )
+    app.jinja_env.globals["reader_stylesheet"] = reader.stylesheet_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

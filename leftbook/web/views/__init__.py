@@ -11,8 +11,11 @@ from leftbook.web.views import (
     feeds,
     files,
     janitor,
+    overboard,
     posting,
+    reader,
     reports,
+    search,
     wellknown,
 )
 
@@ -28,5 +31,6 @@ class NumberConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["number"] = NumberConverter
-    for module in (captcha, posting, files, janitor, reports, api, feeds, wellknown, boards):
+    for module in (captcha, posting, files, janitor, reports, search, overboard, reader, api,
+                   feeds, wellknown, boards):
         app.register_blueprint(module.blueprint)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
 
 from leftbook.posting import gate, identity, owndelete, posts
+from leftbook.web import reader
 from leftbook.web.cookies import PASSWORD_COOKIE, POSTER_COOKIE, cookie_options
 from leftbook.web.forms import DeleteForm, PostForm, first_error
 from leftbook.web.gate import keep_new_pass, pass_cookie
@@ -53,6 +54,7 @@ def create(board: str):
     else:
         response = redirect(url_for("boards.thread", board=b.slug, no=thread_no,
                                     _anchor=f"p{no}"), 303)
+    reader.remember_own_post(response, b.slug, no)
     response.set_cookie(POSTER_COOKIE, poster_token, **cookie_options())
     response.set_cookie(PASSWORD_COOKIE, password, **cookie_options(PASSWORD_COOKIE_AGE))
     return response
