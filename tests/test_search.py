@@ -193,3 +193,32 @@ def test_deleted_and_pruned_posts_are_gone_from_search_at_once(app, client, corp
             delete_post(Post.get(Post.board == "soc", Post.no == corpus["rent"]))
     assert found(client, "congratulations") == []  # the thread's reply went with it
     assert ("soc", corpus["rent"]) not in found(client, "rent")
+
+
+@pytest.mark.sqlite_only
+def test_the_index_purge_leaves_no_deleted_entry_and_a_sound_index(app, post, new_thread):
+    from leftbook.database import fulltext, write_transaction
+
+    op = new_thread("soc", body="a thread with many replies")
+    numbers = [post("soc", thread=op, body=f"reply {n} on housing co-ops").get_json()["no"]
+               for n in range(40)]
+    with app.app_context(), database.connection_context():
+        with write_transaction():
+            Post.delete().where(Post.no.in_(numbers[:20])).execute()
+        assert fulltext.purge_due()
+        with write_transaction():
+            fulltext.purge_step(pages=1)
+        with write_transaction():  # a deletion while a purge is under way
+            Post.delete().where(Post.no == numbers[20]).execute()
+        assert fulltext.purge_due()
+        while True:
+            with write_transaction():
+                if not fulltext.purge_step(pages=1):
+                    break
+        assert not fulltext.purge_due()
+        segments = database.execute_sql("SELECT count(*) FROM post_fts_data WHERE id > 10")
+        assert segments.fetchone()[0] >= 1
+        database.execute_sql("INSERT INTO post_fts(post_fts, rank) VALUES ('integrity-check', 1)")
+        hits = {c.post_id for c in backends.candidates(query.parse("housing"), ["soc"], 100)}
+        kept = {p.id for p in Post.select(Post.id).where(Post.no.in_(numbers[21:]))}
+    assert hits == kept
