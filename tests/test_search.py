@@ -222,3 +222,10 @@ def test_the_index_purge_leaves_no_deleted_entry_and_a_sound_index(app, post, ne
         hits = {c.post_id for c in backends.candidates(query.parse("housing"), ["soc"], 100)}
         kept = {p.id for p in Post.select(Post.id).where(Post.no.in_(numbers[21:]))}
     assert hits == kept
+
+
+def test_board_pages_link_to_a_search_of_their_board(client):
+    page = client.get("/soc/").get_data(as_text=True)
+    assert 'href="/search?board=soc"' in page
+    form = client.get("/search?board=soc").get_data(as_text=True)
+    assert '<option value="soc" selected>' in form
