@@ -148,7 +148,9 @@ def test_bounds_of_the_query_language():
         with pytest.raises(query.Refusal):
             query.parse(refused)
     assert backends.fts5_match(query.parse('a "b c" -d -"e f"')) == \
-        '("a" AND "b c") NOT ("d" OR "e f")'
+        '{subject body} : (("a" AND "b c") NOT ("d" OR "e f"))'
+    assert backends.fts5_match(query.parse("a"), "soc") == \
+        '({subject body} : ("a")) AND board : "soc"'
 
 
 def test_unknown_board_is_404_and_blank_query_shows_the_form(client):

@@ -2,6 +2,8 @@
 
 SQLite: an FTS5 table `post_fts` with the post table as its external content (the index
 holds tokens and positions; the text stays in `post` only), kept by triggers on `post`.
+Its columns are the subject, the body and the board (a token, so that a search of one
+board is one more term for the index to intersect, not a filter on every match).
 Every insert, delete (cascades from a thread included) and change of a post reaches the
 index in the same transaction, whatever code path made it: posting, pruning, janitors,
 import, a bulk fill.
@@ -26,19 +28,19 @@ PURGE_KEY = "fulltext-purge"  # a `setting` row while deleted entries may still 
 PURGE_PAGES = 2000  # index pages (about 4 KB each) one purge step may write
 
 _SQLITE_TABLE = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(subject, body, "
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(subject, body, board, "
     f"content='post', content_rowid='id', tokenize='{TOKENIZER}')"
 )
 _MARK_PURGE = (f"INSERT INTO setting (key, value, expires) VALUES ('{PURGE_KEY}', 'due', NULL) "
                "ON CONFLICT (key) DO NOTHING;")
-_FORGET_OLD = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, subject, body) "
-               "VALUES ('delete', old.id, old.subject, old.body);")
-_INDEX_NEW = (f"INSERT INTO {FTS_TABLE} (rowid, subject, body) "
-              "VALUES (new.id, new.subject, new.body);")
-_SQLITE_TRIGGERS = {
+_FORGET_OLD = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, subject, body, board) "
+               "VALUES ('delete', old.id, old.subject, old.body, old.board);")
+_INDEX_NEW = (f"INSERT INTO {FTS_TABLE} (rowid, subject, body, board) "
+              "VALUES (new.id, new.subject, new.body, new.board);")
+SQLITE_TRIGGERS = {
     "post_fts_insert": f"AFTER INSERT ON post BEGIN {_INDEX_NEW} END",
     "post_fts_delete": f"AFTER DELETE ON post BEGIN {_FORGET_OLD} {_MARK_PURGE} END",
-    "post_fts_update": (f"AFTER UPDATE OF subject, body ON post BEGIN {_FORGET_OLD} "
+    "post_fts_update": (f"AFTER UPDATE OF subject, body, board ON post BEGIN {_FORGET_OLD} "
                         f"{_INDEX_NEW} {_MARK_PURGE} END"),
 }
 _PG_VECTOR = (f"setweight(to_tsvector('{PG_CONFIG}', coalesce(subject, '')), 'A') || "
@@ -61,10 +63,10 @@ def ensure_index() -> None:
     if is_sqlite():
         tables = set(database.get_tables())
         triggers = _sqlite_triggers()
-        if FTS_TABLE in tables and triggers >= set(_SQLITE_TRIGGERS):
+        if FTS_TABLE in tables and triggers >= set(SQLITE_TRIGGERS):
             return
         database.execute_sql(_SQLITE_TABLE)
-        for name, body in _SQLITE_TRIGGERS.items():
+        for name, body in SQLITE_TRIGGERS.items():
             database.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
         rebuild()
         return

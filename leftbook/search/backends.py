@@ -15,7 +15,7 @@ from leftbook.search.query import Phrase, Query
 OPEN_MARK, CLOSE_MARK = "\x02", "\x03"  # clean_text() keeps control characters out of posts
 ELLIPSIS = "\u2026"
 SNIPPET_TOKENS = 32  # SQLite: words in an excerpt
-SUBJECT_WEIGHT, BODY_WEIGHT = 2.0, 1.0  # SQLite bm25 weights (PostgreSQL: weights A and B)
+BM25_WEIGHTS = "2.0, 1.0, 0.0"  # SQLite: subject, body, board (PostgreSQL: weights A and B)
 PG_HEADLINE = (f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", MaxWords=35, MinWords=15, '
                f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "')
 PG_WHOLE = f'StartSel="{OPEN_MARK}", StopSel="{CLOSE_MARK}", HighlightAll=true'
@@ -34,15 +34,17 @@ def _placeholders(count: int) -> str:
     return ", ".join([mark] * count)
 
 
-def fts5_match(query: Query) -> str:
-    """The FTS5 query: every phrase quoted (its words are letters and digits only)."""
+def fts5_match(query: Query, board: str | None = None) -> str:
+    """The FTS5 query: every phrase quoted (its words are letters and digits only), matched
+    in the subject and body; `board` (a configured slug) as a term of the board column."""
     def quoted(phrase: Phrase) -> str:
         return '"' + " ".join(phrase) + '"'
 
     find = " AND ".join(map(quoted, query.find))
-    if not query.leave_out:
-        return find
-    return f"({find}) NOT ({' OR '.join(map(quoted, query.leave_out))})"
+    if query.leave_out:
+        find = f"({find}) NOT ({' OR '.join(map(quoted, query.leave_out))})"
+    match = f"{{subject body}} : ({find})"
+    return f'({match}) AND board : "{board}"' if board else match
 
 
 def _pg_tsquery(query: Query) -> tuple[str, str, list[str]]:
@@ -57,13 +59,15 @@ def _pg_tsquery(query: Query) -> tuple[str, str, list[str]]:
 
 
 def candidates(query: Query, boards: list[str], limit: int) -> list[Candidate]:
-    """The `limit` newest posts on `boards` that match, with their relevance."""
+    """The `limit` newest posts on `boards` (configured slugs) that match, with their
+    relevance."""
     if is_sqlite():
-        sql = (f"SELECT {FTS_TABLE}.rowid, -bm25({FTS_TABLE}, {SUBJECT_WEIGHT}, {BODY_WEIGHT}),"
-               f" post.time FROM {FTS_TABLE} JOIN post ON post.id = {FTS_TABLE}.rowid "
+        sql = (f"SELECT {FTS_TABLE}.rowid, -bm25({FTS_TABLE}, {BM25_WEIGHTS}), post.time "
+               f"FROM {FTS_TABLE} JOIN post ON post.id = {FTS_TABLE}.rowid "
                f"WHERE {FTS_TABLE} MATCH ? AND post.board IN ({_placeholders(len(boards))}) "
                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT ?")
-        params: list = [fts5_match(query), *boards, limit]
+        one_board = boards[0] if len(boards) == 1 else None
+        params: list = [fts5_match(query, one_board), *boards, limit]
     else:
         find, whole, words = _pg_tsquery(query)
         sql = (f"SELECT post.id, ts_rank(post.{PG_COLUMN}, s.q), post.time "
