@@ -152,6 +152,25 @@ def purge_cost() -> dict[str, float]:
             "longest_step_s": round(longest, 2)}
 
 
+def measure_postgresql(url: str, data_dir: Path, posts: int, slugs: list[str], figures: dict,
+                       imported: bool) -> None:
+    from leftbook.database.schema import upgrade
+
+    database.initialize(open_database(url))
+    database.connect()
+    if not imported:
+        upgrade()
+        started = time.monotonic()
+        import_site(data_dir / "export.jsonl")
+        (data_dir / "export.jsonl").unlink()
+        print(f"imported into PostgreSQL in {time.monotonic() - started:.0f} s", flush=True)
+    database.execute_sql("ANALYZE")
+    print(f"PostgreSQL, {posts} posts:", flush=True)
+    figures["postgresql"] = {"queries": measure(slugs), "index_bytes": pg_index_bytes()}
+    print(f"  index {figures['postgresql']['index_bytes']}", flush=True)
+    database.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=100_000)
@@ -159,6 +178,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use an existing filled data dir")
     parser.add_argument("--postgresql", help="also measure on this empty PostgreSQL database")
     parser.add_argument("--no-purge", action="store_true", help="skip the purge measurement")
+    parser.add_argument("--postgresql-only", action="store_true",
+                        help="measure only PostgreSQL, whose database already holds the site")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.gettempdir(), f"leftbook-search-{args.posts}")
@@ -176,35 +197,23 @@ def main() -> None:
         print(f"filled {args.posts} posts in {time.monotonic() - started:.0f} s", flush=True)
     slugs = list(board_files.load_boards(data_dir / "boards"))
     figures: dict = {"posts": args.posts}
-    database.initialize(open_database(f"sqlite:///{data_dir / 'leftbook.db'}"))
-    database.connect()
-    print(f"SQLite, {args.posts} posts:", flush=True)
-    figures["sqlite"] = {"queries": measure(slugs), "index_bytes": sqlite_index_bytes(),
-                         "file_bytes": (data_dir / "leftbook.db").stat().st_size}
-    print(f"  index {figures['sqlite']['index_bytes'] / 1e6:.0f} MB of a "
-          f"{figures['sqlite']['file_bytes'] / 1e6:.0f} MB database", flush=True)
-    if args.postgresql:
-        dump = data_dir / "export.jsonl"
-        export_site(dump)
-    if not args.no_purge:
-        figures["sqlite"]["purge"] = purge_cost()
-        print(f"  purge after deleting a thread: {figures['sqlite']['purge']}", flush=True)
-    database.close()
-    if args.postgresql:
-        database.initialize(open_database(args.postgresql))
+    if not args.postgresql_only:
+        database.initialize(open_database(f"sqlite:///{data_dir / 'leftbook.db'}"))
         database.connect()
-        from leftbook.database.schema import upgrade
-
-        upgrade()
-        started = time.monotonic()
-        import_site(dump)
-        database.execute_sql("ANALYZE")
-        print(f"PostgreSQL, {args.posts} posts (imported in {time.monotonic() - started:.0f} s):",
-              flush=True)
-        figures["postgresql"] = {"queries": measure(slugs), "index_bytes": pg_index_bytes()}
-        print(f"  index {figures['postgresql']['index_bytes']}", flush=True)
-        dump.unlink()
+        print(f"SQLite, {args.posts} posts:", flush=True)
+        figures["sqlite"] = {"queries": measure(slugs), "index_bytes": sqlite_index_bytes(),
+                             "file_bytes": (data_dir / "leftbook.db").stat().st_size}
+        print(f"  index {figures['sqlite']['index_bytes'] / 1e6:.0f} MB of a "
+              f"{figures['sqlite']['file_bytes'] / 1e6:.0f} MB database", flush=True)
+        if args.postgresql:
+            export_site(data_dir / "export.jsonl")
+        if not args.no_purge:
+            figures["sqlite"]["purge"] = purge_cost()
+            print(f"  purge after deleting a thread: {figures['sqlite']['purge']}", flush=True)
         database.close()
+    if args.postgresql:
+        measure_postgresql(args.postgresql, data_dir, args.posts, slugs, figures,
+                           imported=args.postgresql_only)
     if args.out:
         args.out.write_text(json.dumps(figures, indent=2))
 

@@ -70,11 +70,13 @@ def candidates(query: Query, boards: list[str], limit: int) -> list[Candidate]:
         params: list = [fts5_match(query, one_board), *boards, limit]
     else:
         find, whole, words = _pg_tsquery(query)
+        # one board: newest first along its (board, no) index, not the whole site's ids
+        newest = "no" if len(boards) == 1 else "id"
         sql = (f"SELECT post.id, ts_rank(post.{PG_COLUMN}, s.q), post.time "
                f"FROM post, (SELECT {find} AS f, {whole} AS q) AS s "
                f"WHERE numnode(s.f) > 0 AND post.{PG_COLUMN} @@ s.q "
                f"AND post.board IN ({_placeholders(len(boards))}) "
-               f"ORDER BY post.id DESC LIMIT %s")
+               f"ORDER BY post.{newest} DESC LIMIT %s")
         params = [*words, *boards, limit]
     rows = database.execute_sql(sql, params).fetchall()
     return [Candidate(int(post_id), float(rank), int(time)) for post_id, rank, time in rows]
