@@ -46,9 +46,9 @@ def index(board: str, page: int):
 
     def render() -> str:
         body = fragment((b.slug, "index", page, version), "_index_threads.html",
-                         lambda: {"board": b, "views": pages.index_page(b, page - 1)})
+                        lambda: {"board": b, "views": pages.index_page(b, page - 1)})
         nav = fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
-                        lambda: {"board": b, "page": page, "page_count": count})
+                       lambda: {"board": b, "page": page, "page_count": count})
         return render_template("board.html", board=b, threads_html=body, pages_html=nav,
                                has_threads=threads > 0, **_form_context())
 
