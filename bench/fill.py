@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from leftbook import boards
-from leftbook.database import database, open_database
+from leftbook.database import database, fulltext, open_database
 from leftbook.database.models import Backlink, BoardState, Post, Thread
 from leftbook.database.schema import upgrade
 from leftbook.posting import markup
@@ -189,6 +189,8 @@ def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
     database.connect()
     database.execute_sql("PRAGMA synchronous=OFF")
     upgrade()
+    for trigger in fulltext.SQLITE_TRIGGERS:  # the search index is built once, at the end
+        database.execute_sql(f"DROP TRIGGER {trigger}")
     filler = Filler(boards, rng)
     summary: dict = {"posts": total, "boards_dir": str(data_dir / "boards"), "threads": {}}
     for slug in slugs:
@@ -200,6 +202,10 @@ def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
         summary["threads"][slug] = [t[2] for t in threads]
         print(f"/{slug}/: {len(threads)} threads, {len(posts)} posts, {len(links)} quotes",
               flush=True)
+    started = time.monotonic()
+    with database.atomic():
+        fulltext.ensure_index()  # the triggers again, and every post indexed
+    print(f"search index built in {time.monotonic() - started:.0f} s", flush=True)
     summary["big_thread"] = {"board": slugs[0], "no": summary["threads"][slugs[0]][0],
                              "replies": BIG_THREAD_REPLIES}
     database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

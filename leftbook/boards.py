@@ -9,7 +9,8 @@ from typing import Any
 from leftbook.settings import ConfigError
 
 SLUG = re.compile(r"^[a-z0-9]{1,16}$")
-RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb"}
+RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb", "search",
+                  "overboard", "watched"}
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 FILE_POLICIES = ("required", "optional", "none")
@@ -46,6 +47,7 @@ class Board:
     filters: tuple[dict[str, str], ...] = field(default=())
     events: bool = False  # an event board: a new thread announces an event (leftbook.events)
     past_event_ttl: int = 7 * 86400  # an event thread is pruned this long after its event ends
+    overboard: bool = True  # its threads are shown on /overboard/
 
     @property
     def capacity(self) -> int:
@@ -123,6 +125,7 @@ FIELDS = {
     "captcha": ("captcha", _choice("off", "threads")),
     "filters": ("filters", _filters),
     "events": ("events", _flag),
+    "overboard": ("overboard", _flag),
     "limits.pages": ("pages", _positive),
     "limits.threads_per_page": ("threads_per_page", _positive),
     "limits.bump_limit": ("bump_limit", _positive),

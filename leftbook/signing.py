@@ -9,6 +9,8 @@ SALTS = {
     "janitor-session": "leftbook.janitor.session.v1",
     "captcha": "leftbook.captcha.challenge",
     "captcha-pass": "leftbook.captcha.pass",
+    "reader-posts": "leftbook.reader.posts.v1",
+    "reader-watch": "leftbook.reader.watch.v1",
 }
 
 

@@ -300,3 +300,80 @@ def test_a_phone_number_is_warned_then_posted_once_confirmed(server, browser):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=board_url)
     assert body.splitlines()[0] in browser.find_element(By.ID, f"p{opened[2]}").text
+
+
+def post_as_another_reader(server: str, thread: int, body: str) -> int:
+    """A reply from another browser (its own session and CSRF token), through the form."""
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{server}/{BOARD}/res/{thread}.html", timeout=PAGE_LOAD_SECONDS).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = session.post(f"{server}/{BOARD}/post", timeout=PAGE_LOAD_SECONDS,
+                          data={"csrf_token": token, "thread": str(thread), "body": body},
+                          headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["no"]
+
+
+def generated_content(driver, css_selector: str) -> str:
+    """The `content` of an element's ::after, read through DevTools (no page script runs)."""
+    driver.execute_cdp_cmd("DOM.enable", {})
+    driver.execute_cdp_cmd("CSS.enable", {})
+    root = driver.execute_cdp_cmd("DOM.getDocument", {"depth": -1})["root"]
+    node_id = driver.execute_cdp_cmd("DOM.querySelector", {"nodeId": root["nodeId"],
+                                                          "selector": css_selector})["nodeId"]
+    assert node_id, f"no element matches {css_selector}"
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.get("nodeId") == node_id:
+            for pseudo in node.get("pseudoElements", []):
+                if pseudo.get("pseudoType") == "after":
+                    style = driver.execute_cdp_cmd("CSS.getComputedStyleForNode",
+                                                   {"nodeId": pseudo["nodeId"]})
+                    return next(p["value"] for p in style["computedStyle"]
+                                if p["name"] == "content")
+            return ""
+        stack.extend(node.get("children", []))
+    return ""
+
+
+def test_search_watch_and_you_without_javascript(server, browser):
+    browser.get(f"{server}/{BOARD}/")
+    board_url = fill_and_submit(browser, "Our cooperative bakery needs a name.",
+                                subject="Naming the bakery")
+    opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=board_url)
+    thread_no = int(opened.group(1))
+
+    browser.get(f"{server}/search")
+    form = browser.find_element(By.CSS_SELECTOR, "form.searchform")
+    form.find_element(By.NAME, "q").send_keys('"cooperative bakery"')
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(staleness_of(form))
+    hit = browser.find_element(By.CSS_SELECTOR, "li.hit")
+    assert hit.find_element(By.TAG_NAME, "mark").text.lower() == "cooperative bakery"
+    search_url = browser.current_url
+    hit.find_element(By.CSS_SELECTOR, "a.hitlink").click()
+    wait_for_url(browser, rf"/{BOARD}/res/{thread_no}\.html#p{thread_no}$", leaving=search_url)
+    assert "bakery needs a name" in browser.find_element(By.ID, f"p{thread_no}").text
+
+    watch_button = browser.find_element(By.CSS_SELECTOR, ".watchform button[value=watch]")
+    watch_button.click()
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(staleness_of(watch_button))
+    assert browser.find_elements(By.CSS_SELECTOR, ".watchform button[value=unwatch]")
+
+    reply_no = post_as_another_reader(server, thread_no, f">>{thread_no}\nThe Daily Loaf?")
+    browser.get(f"{server}/watched")
+    entry = browser.find_element(By.CSS_SELECTOR, "li.watchedthread")
+    assert "Naming the bakery" in entry.text and "1 new reply" in entry.text
+
+    entry.find_element(By.TAG_NAME, "a").click()
+    wait_for_url(browser, rf"/{BOARD}/res/{thread_no}\.html$", leaving=f"{server}/watched")
+    quote = f'#p{reply_no} a.quotelink[href$="#p{thread_no}"]'
+    assert browser.find_element(By.CSS_SELECTOR, quote).text == f">>{thread_no}"
+    assert generated_content(browser, quote) == '" (You)"'
+    assert generated_content(browser, f"#p{thread_no} .name") == '" (You)"'
+    assert generated_content(browser, f"#p{reply_no} .name") in ("", "none", "normal")
+    browser.get(f"{server}/watched")
+    assert "nothing new" in browser.find_element(By.CSS_SELECTOR, "li.watchedthread").text

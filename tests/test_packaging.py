@@ -131,6 +131,7 @@ def test_the_installed_wheel_serves_the_site_from_outside_the_checkout(install, 
                                                                        monkeypatch):
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the wheel's code runs, not a checkout's
     env = server_env(workdir / "data")
     probe = json.loads(run([str(install.python), "-c", """if True:
         import json, leftbook, onion

@@ -23,9 +23,11 @@ def test_rules_page_has_site_and_board_rules(client):
     assert "Argue the point, not the person" in page
 
 
-def test_pages_are_light_one_stylesheet_no_script(client, new_thread):
+def test_pages_are_light_one_stylesheet_no_script(app, new_thread):
     op = new_thread("soc")
-    for path in ("/", "/soc/", "/soc/catalog.html", f"/soc/res/{op}.html", "/rules.html"):
+    client = app.test_client()  # a reader who has not posted: no "(You)" stylesheet
+    for path in ("/", "/soc/", "/soc/catalog.html", f"/soc/res/{op}.html", "/rules.html",
+                 "/overboard/", "/overboard/catalog.html", "/search?q=opening", "/watched"):
         page = text(client.get(path))
         assert "<script" not in page.lower(), path
         assert len(re.findall(r"<link[^>]+stylesheet", page)) == 1, path

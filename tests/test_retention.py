@@ -12,7 +12,7 @@ from peewee import SqliteDatabase
 from PIL import Image
 
 from leftbook.cli import main
-from leftbook.database import open_database
+from leftbook.database import database, fulltext, open_database
 from leftbook.database.models import (
     AuditEntry,
     File,
@@ -257,23 +257,66 @@ def _hits(root: Path, needles: list[bytes]) -> list[str]:
 
 
 def test_pruned_text_and_file_cannot_be_found_in_any_file_of_the_data_dir(
-        app, post, new_thread, frozen_clock):
+        app, client, post, new_thread, frozen_clock):
     data_dir = app.config["SETTINGS"].data_dir
     marker = "MARKER-7f3a9c2e-solidarity-thread"
+    word = "qzindexed7f3a9c2"  # one token, as the search index stores it
     frozen_clock(T0)
-    old = new_thread("soc", body=f"{marker} body", subject=f"{marker} subject",
+    old = new_thread("soc", body=f"{marker} body {word}", subject=f"{marker} subject",
                      password="pw-" + marker, **with_file(4))
-    post("soc", thread=old, body=f"reply {marker}", name=f"{marker}name")
+    post("soc", thread=old, body=f"reply {marker} {word}", name=f"{marker}name")
     frozen_clock(T0 + 10)
-    new_thread("soc", body="this one stays")
+    new_thread("soc", body="this one stays, and is searched for")
     with app.app_context():
         tim = File.get().tim
     picture = (app.config["STORE"].root / "src" / f"{tim}.png").read_bytes()
-    needles = [marker.encode(), tim.encode(), picture[-64:]]
+    needles = [marker.encode(), word.encode(), tim.encode(), picture[-64:]]
     assert _hits(data_dir, needles), "the marker is stored before pruning"
+    assert client.get(f"/search.json?q={word}").get_json()["matches"] == 2
+    if is_sqlite_app(app):
+        with app.app_context(), database.connection_context():
+            in_index = database.execute_sql(
+                "SELECT count(*) FROM post_fts_data WHERE instr(block, ?)", (word.encode(),))
+            assert in_index.fetchone()[0] > 0, "the word is in the FTS5 shadow table"
     frozen_clock(T0 + 30 * DAY + 5)
     assert run_prune(app)["threads"] == 1
+    assert client.get(f"/search.json?q={word}").get_json()["matches"] == 0
+    assert client.get("/search.json?q=searched").get_json()["matches"] == 1
     assert _hits(data_dir, needles) == []
+    with app.app_context(), database.connection_context():
+        assert not fulltext.purge_due()
+        if is_sqlite_app(app):
+            check = "INSERT INTO post_fts(post_fts, rank) VALUES ('integrity-check', 1)"
+            database.execute_sql(check)
+
+
+def is_sqlite_app(app) -> bool:
+    return app.config["SETTINGS"].database_url.startswith("sqlite")
+
+
+def test_deleted_posts_leave_no_text_in_the_index_after_the_next_pass(app, client, post,
+                                                                       new_thread, frozen_clock):
+    """Deleting by password (no prune of the thread) also reaches the index's stored bytes."""
+    if not is_sqlite_app(app):
+        pytest.skip("PostgreSQL keeps deleted bytes until VACUUM reuses them (see the docs)")
+    db_file = app.config["SETTINGS"].data_dir / "leftbook.db"
+    word = "qzownpost5e1d0b"
+    frozen_clock(T0)
+    op = new_thread("soc", body="the thread stays")
+    for n in range(30):  # enough posts for several index segments
+        post("soc", thread=op, body=f"filler reply number {n} about the weather")
+    mine = post("soc", thread=op, body=f"regrettable {word}", password="pw").get_json()["no"]
+    deleted = client.post("/soc/delete", data={"post": str(mine), "password": "pw",
+                                               "csrf_token": post.warm()},
+                          headers={"Accept": "application/json"})
+    assert deleted.get_json() == {"deleted": 1}
+    assert client.get(f"/search.json?q={word}").get_json()["matches"] == 0
+    with app.app_context(), database.connection_context():
+        assert fulltext.purge_due()
+    run_prune(app)
+    files = [db_file, db_file.with_name("leftbook.db-wal")]
+    assert not any(word.encode() in f.read_bytes() for f in files if f.exists())
+    assert client.get("/search.json?q=weather").get_json()["matches"] == 30
 
 
 def test_a_pass_that_finds_the_lock_taken_skips(app, new_thread, frozen_clock):

@@ -105,6 +105,8 @@ def test_first_release_data_dir_is_upgraded_keeping_everything(source, settings,
                  for p in Post.select().order_by(Post.board, Post.no)]
     assert row_counts(before["counts"]) == before["counts"], "every row is kept"
     assert posts == before["posts"], "posts keep their text, HTML, tripcodes and IDs"
+    found = client.get("/search.json?q=hardest chapter").get_json()["results"]
+    assert [(r["board"], r["no"]) for r in found] == [("soc", 1)], "old posts are indexed"
 
     for thread, shown in before["api"].items():
         board, no = thread.split("/")

@@ -38,6 +38,9 @@ class FloodLimits:
     thread_cooldown: int = 60
     duplicate_window: int = 10 * MINUTE
     refused_files_per_minute: int = 4  # per poster token: uploads refused for their file
+    searches_per_minute: int = 120  # site-wide (a quarter of it under flood)
+    searcher_per_minute: int = 12  # per poster token that posted lately
+    search_newcomers_per_minute: int = 30  # shared by every other reader
 
 
 @dataclass(frozen=True)
@@ -75,24 +78,24 @@ def body_digest(secret: bytes, board: str, body: str) -> str | None:
     return _keyed(secret, b"leftbook flood body", f"{board}\0{folded}") if folded else None
 
 
-def _events(kind: str, key: str | None, since: int):
+def events(kind: str, key: str | None, since: int):
     query = FloodEvent.select().where(FloodEvent.kind == kind, FloodEvent.time > since)
     return query.where(FloodEvent.key == key) if key is not None else query
 
 
-def _window_retry(kind: str, key: str | None, limit: int, window: int, now: int) -> int | None:
+def window_retry(kind: str, key: str | None, limit: int, window: int, now: int) -> int | None:
     """Seconds until a window count drops below `limit`, or None when it is below already."""
     since = now - window
-    if _events(kind, key, since).count() < limit:
+    if events(kind, key, since).count() < limit:
         return None
-    newest_first = _events(kind, key, since).order_by(FloodEvent.time.desc())
+    newest_first = events(kind, key, since).order_by(FloodEvent.time.desc())
     row = newest_first.offset(limit - 1).limit(1).first()
     return (row.time if row else now) + window - now
 
 
-def _last_post(poster: str, now: int) -> int | None:
+def last_post(poster: str, now: int) -> int | None:
     return (
-        _events("poster", poster, now - POSTER_MEMORY)
+        events("poster", poster, now - POSTER_MEMORY)
         .select(fn.MAX(FloodEvent.time)).scalar()
     )
 
@@ -120,37 +123,37 @@ def _rate_checks(attempt: Attempt, limits: FloodLimits, newcomer: bool):
 
 
 def _is_newcomer(attempt: Attempt, now: int) -> bool:
-    known = attempt.poster is not None and _last_post(attempt.poster, now) is not None
+    known = attempt.poster is not None and last_post(attempt.poster, now) is not None
     return not known and not attempt.vouched
 
 
 def check(attempt: Attempt, limits: FloodLimits) -> None:
     """Refuse `attempt` if it would break a limit; reads only, changes nothing."""
     now = clock.now()
-    if attempt.body_digest and _events("post", f"board:{attempt.board}",
+    if attempt.body_digest and events("post", f"board:{attempt.board}",
                                        now - limits.duplicate_window).where(
             FloodEvent.digest == attempt.body_digest).exists():
         raise Refusal("The same comment was posted here a moment ago; write something new.",
                       409, retry_after=limits.duplicate_window)
     if attempt.poster is not None:
-        last = _last_post(attempt.poster, now)
+        last = last_post(attempt.poster, now)
         wait = limits.thread_cooldown if attempt.thread_no is None else limits.reply_cooldown
         if last is not None and now - last < wait:
             raise Refusal(f"You are posting too fast: wait {last + wait - now} seconds.",
                           429, retry_after=last + wait - now)
-        retry = _window_retry("badfile", attempt.poster, limits.refused_files_per_minute,
+        retry = window_retry("badfile", attempt.poster, limits.refused_files_per_minute,
                               MINUTE, now)
         if retry is not None:
             raise Refusal("Too many of your files were refused in the last minute: wait "
                           f"{retry} seconds.", 429, retry_after=retry)
     newcomer = _is_newcomer(attempt, now)
     for kind, key, limit, window, message, scope in _rate_checks(attempt, limits, newcomer):
-        retry = _window_retry(kind, key, limit, window, now)
+        retry = window_retry(kind, key, limit, window, now)
         if retry is not None:
             raise SharedRateCrossed(f"{message} Try again in {retry} seconds.", retry, scope)
 
 
-def _serialise_admissions() -> None:
+def serialise_admissions() -> None:
     """Make check-then-record atomic across connections (SQLite's IMMEDIATE lock does it)."""
     if not is_sqlite():
         FloodEvent._meta.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
@@ -159,7 +162,7 @@ def _serialise_admissions() -> None:
 
 def admit(attempt: Attempt, limits: FloodLimits) -> None:
     """Check and count one post; call inside the post's write transaction."""
-    _serialise_admissions()
+    serialise_admissions()
     check(attempt, limits)
     now = clock.now()
     newcomer = _is_newcomer(attempt, now)
@@ -178,7 +181,7 @@ def _record(rows: list[tuple[str, str, str | None]], attempt: Attempt, limits: F
     FloodEvent.insert_many([(k, key, d, now) for k, key, d in rows], fields=[
         FloodEvent.kind, FloodEvent.key, FloodEvent.digest, FloodEvent.time]).execute()
     for kind, key, limit, window, _message, scope in _rate_checks(attempt, limits, newcomer):
-        if _events(kind, key, now - window).count() >= limit * FLOOD_ALARM:
+        if events(kind, key, now - window).count() >= limit * FLOOD_ALARM:
             mark_flood(scope)
 
 

@@ -1,9 +1,10 @@
 """The database behind a proxy, opened from `LEFTBOOK_DATABASE_URL`."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from peewee import Database, DatabaseProxy, Model, SqliteDatabase
+from peewee import Database, DatabaseProxy, Model, OperationalError, SqliteDatabase
 from playhouse.db_url import connect
 
 database = DatabaseProxy()
@@ -60,6 +61,44 @@ def read_snapshot() -> Iterator[None]:
         if not is_sqlite():
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
+
+
+class QueryTimeout(Exception):
+    """A query ran past its time limit and was stopped."""
+
+
+SQLITE_PROGRESS_STEPS = 10_000  # virtual machine steps between two looks at the clock
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop the queries inside once they have run `seconds` in all (QueryTimeout).
+
+    SQLite: a progress handler on the connection; PostgreSQL: `statement_timeout` for the
+    transaction the block must run in.
+    """
+    if not is_sqlite():
+        if not database.in_transaction():
+            raise RuntimeError("time_limit() on PostgreSQL needs a transaction")
+        database.execute_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        except OperationalError as exc:
+            if "statement timeout" in str(exc):
+                raise QueryTimeout(str(exc)) from exc
+            raise
+        return
+    deadline = time.monotonic() + seconds
+    connection = database.connection()
+    connection.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_PROGRESS_STEPS)
+    try:
+        yield
+    except OperationalError as exc:
+        if time.monotonic() > deadline and "interrupted" in str(exc):
+            raise QueryTimeout(str(exc)) from exc
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)
 
 
 def bind(url: str) -> None:

@@ -7,7 +7,7 @@ the schema: change the model, write `_to_version_N(migrator)` that calls playhou
 MIGRATIONS; SCHEMA_VERSION follows. A migration sees the tables as version N-1 left them, so it
 uses the migrator and SQL, never the models (they already describe version N). New tables and
 indexes need no migration: every upgrade ends by creating what the models have and the
-database lacks.
+database lacks, and the full-text index (`fulltext.ensure_index`: it is no model).
 """
 
 from collections.abc import Callable, Iterator
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from peewee import BigIntegerField, BooleanField, CharField, IntegerField
 from playhouse.migrate import SchemaMigrator, migrate
 
+from leftbook.database import fulltext
 from leftbook.database.connection import BaseModel, database, is_sqlite, write_transaction
 from leftbook.database.models import (
     EVENT_TIME_LENGTH,
@@ -55,9 +56,9 @@ def _to_version_3(migrator: SchemaMigrator) -> None:
 
 
 def _to_version_4(_migrator: SchemaMigrator) -> None:
-    """PLACEHOLDER until the search branch merges: version 4 is reserved for its full-text
-    index. It does nothing here; when the search branch lands, its own `_to_version_4`
-    replaces this one (and version 5 below stays as it is)."""
+    """Full-text search: the index of every post (SQLite: an FTS5 table and its triggers;
+    PostgreSQL: a generated tsvector column and its GIN index), built from the stored posts."""
+    fulltext.ensure_index()
 
 
 def _to_version_5(migrator: SchemaMigrator) -> None:
@@ -80,7 +81,7 @@ def _to_version_5(migrator: SchemaMigrator) -> None:
 MIGRATIONS: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _to_version_2,
     3: _to_version_3,
-    4: _to_version_4,  # placeholder until the search branch merges
+    4: _to_version_4,
     5: _to_version_5,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
@@ -147,6 +148,7 @@ def upgrade() -> int | None:
         for version in range(found + 1, SCHEMA_VERSION + 1) if found else ():
             MIGRATIONS[version](migrator)
         database.create_tables([*MODELS, SchemaInfo], safe=True)
+        fulltext.ensure_index()
         _check_foreign_keys()
         SchemaInfo.delete().execute()
         SchemaInfo.create(key=KEY, version=SCHEMA_VERSION)

@@ -41,11 +41,11 @@ def _event_state(thread: Thread, now: int) -> str | None:
     return listing.state(thread.event_start, thread.event_until, now)
 
 
-def _posts():
+def posts_with_files():
     return Post.select(Post, File).join(File, JOIN.LEFT_OUTER)
 
 
-def _backlinks(post_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+def backlinks_of(post_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
     """For each target post id: the (number, thread number) of the posts quoting it."""
     links: dict[int, list[tuple[int, int]]] = defaultdict(list)
     if not post_ids:
@@ -79,14 +79,14 @@ def page_count(board: Board, threads: int | None = None) -> int:
     return max(1, min(board.pages, -(-threads // board.threads_per_page)))
 
 
-def _latest_replies(thread_ids: list[int], count: int) -> dict[int, list[Post]]:
+def latest_replies(thread_ids: list[int], count: int) -> dict[int, list[Post]]:
     """The last `count` replies of each thread, oldest first, in one query."""
     if not thread_ids:
         return {}
     rank = fn.ROW_NUMBER().over(partition_by=[Post.thread], order_by=[Post.no.desc()])
     ranked = (Post.select(Post.id, rank.alias("rank"))
               .where(Post.thread.in_(thread_ids), Post.no != Post.thread_no))
-    latest = (_posts().join_from(Post, ranked, on=(Post.id == ranked.c.id))
+    latest = (posts_with_files().join_from(Post, ranked, on=(Post.id == ranked.c.id))
               .where(ranked.c.rank <= count).order_by(Post.no))
     replies: dict[int, list[Post]] = defaultdict(list)
     for post in latest:
@@ -102,9 +102,9 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
     now = clock.now()
     threads = list(_ordered_threads(board, now).limit(board.threads_per_page)
                    .offset(page * board.threads_per_page))
-    ops = {p.thread_id: p for p in _posts().where(
+    ops = {p.thread_id: p for p in posts_with_files().where(
         Post.board == board.slug, Post.no.in_([t.no for t in threads]))}
-    latest = _latest_replies([t.id for t in threads], board.preview_replies)
+    latest = latest_replies([t.id for t in threads], board.preview_replies)
     views = []
     for thread in threads:
         op = ops.get(thread.id)
@@ -119,7 +119,7 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
             event_state=_event_state(thread, now),
         ))
     ids = [p.id for v in views for p in v.posts]
-    links = _backlinks(ids)
+    links = backlinks_of(ids)
     for view in views:
         view.backlinks = links
     return views
@@ -131,7 +131,8 @@ def catalog(board: Board) -> list[ThreadView]:
     threads = list(_ordered_threads(board, now).limit(board.capacity))
     ops = {
         p.thread_id: p
-        for p in _posts().where(Post.board == board.slug, Post.no.in_([t.no for t in threads]))
+        for p in posts_with_files().where(Post.board == board.slug,
+                                          Post.no.in_([t.no for t in threads]))
     }
     return [ThreadView(t, [ops[t.id]], event_state=_event_state(t, now))
             for t in threads if t.id in ops]
@@ -141,10 +142,10 @@ def thread_view(board: Board, no: int) -> ThreadView | None:
     thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == no)
     if thread is None:
         return None
-    posts = list(_posts().where(Post.thread == thread.id).order_by(Post.no))
+    posts = list(posts_with_files().where(Post.thread == thread.id).order_by(Post.no))
     return ThreadView(
         thread, posts,
-        backlinks=_backlinks([p.id for p in posts]),
+        backlinks=backlinks_of([p.id for p in posts]),
         id_counts=Counter(p.poster_id for p in posts if p.poster_id),
         event_state=_event_state(thread, clock.now()),
     )
@@ -160,7 +161,7 @@ def existing_thread_view(board: Board, no: int) -> ThreadView:
 
 def existing_post(board: Board, no: int) -> Post:
     """Post `no` of `board` with its file, refusing (404) one that is not there."""
-    post = _posts().where(Post.board == board.slug, Post.no == no).get_or_none()
+    post = posts_with_files().where(Post.board == board.slug, Post.no == no).get_or_none()
     if post is None:
         raise Refusal("This post does not exist (it may have been deleted or pruned).", 404)
     return post

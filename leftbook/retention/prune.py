@@ -15,7 +15,7 @@ from peewee import Model
 
 from leftbook import clock
 from leftbook.boards import Board
-from leftbook.database import database, is_sqlite, write_transaction
+from leftbook.database import database, fulltext, is_sqlite, write_transaction
 from leftbook.database.models import AuditEntry, FloodEvent, Post, Report, Setting, UsedChallenge
 from leftbook.media.store import FileStore
 from leftbook.retention.files import (
@@ -159,6 +159,18 @@ class _Pass:
 
         self.counts["password_hashes"] += self.repeat(batch)
 
+    def search_index(self) -> None:
+        """Erase deleted posts' entries from the full-text index (SQLite keeps them until its
+        segments are merged): merge it into one segment, one bounded step a transaction."""
+        if not fulltext.purge_due():
+            return
+        while True:
+            self.between_batches()
+            with write_transaction():
+                more = fulltext.purge_step()
+            if not more:
+                return
+
     def expiring_rows(self) -> None:
         for key, table, condition in _expiring_rows(clock.now()):
             self.counts[key] += self.repeat(partial(_delete_some, table, condition))
@@ -196,6 +208,7 @@ def prune(boards: dict[str, Board], store: FileStore, *, dry_run: bool = False,
         for board in every_board:
             run.password_hashes(board)
         run.expiring_rows()
+        run.search_index()
     if is_sqlite():
         _scrub_sqlite()
     counts = dict(run.counts)

@@ -4,7 +4,7 @@ the page cache, forms and template helpers. `init_app` wires it into a Flask app
 from flask import Flask, request
 
 from leftbook.database import database
-from leftbook.web import assets, errors, gate, security, templating
+from leftbook.web import assets, errors, fragments, gate, security, templating
 from leftbook.web.views import register_blueprints
 
 
@@ -29,4 +29,5 @@ def init_app(app: Flask) -> None:
     assets.init_app(app)
     errors.init_app(app)
     gate.init_app(app)
+    fragments.init_app(app)
     register_blueprints(app)

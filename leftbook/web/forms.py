@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from leftbook.database.models import MAX_POST_NO
 
@@ -66,3 +66,12 @@ class JanitorActionForm(FlaskForm):
 class ReportForm(FlaskForm):
     reason = StringField(validators=[Length(max=32)])
     text = StringField(validators=[Length(max=1000)])
+
+
+class WatchForm(FlaskForm):
+    """The watch button on a thread and the unwatch buttons on /watched."""
+
+    do = StringField(validators=[AnyOf(("watch", "unwatch"))])
+    board = StringField(validators=[Length(min=1, max=16)])
+    no = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_POST_NO)])
+    back = StringField(validators=[Length(max=300)])

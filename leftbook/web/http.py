@@ -22,6 +22,7 @@ from leftbook import clock
 from leftbook.boards import Board
 from leftbook.database import read_snapshot
 from leftbook.reading import pages
+from leftbook.web import reader
 from leftbook.web.gate import page_gate
 from leftbook.web.pagecache import etag_for
 from leftbook.web.site import onion_host
@@ -42,6 +43,7 @@ def viewer_state() -> tuple[str, ...]:
         session.get("csrf_token", ""),
         onion_host() or "",
         repr(session.get("_flashes", "")),  # a message waiting to be shown
+        reader.state(),  # "(You)" marks and watched threads
         *(gate.state if gate else ()),
     )
 

@@ -8,6 +8,7 @@ from leftbook.events.fields import describe
 from leftbook.events.listing import HEADINGS
 from leftbook.posting.identity import id_colour_class
 from leftbook.posting.markup import plain_text
+from leftbook.web import reader
 
 
 def isotime(ts: int) -> str:
@@ -37,5 +38,6 @@ def init_app(app: Flask) -> None:
         shown_text=plain_text, event_when=event_when,
     )
     app.jinja_env.globals["event_headings"] = HEADINGS
+    app.jinja_env.globals["reader_stylesheet"] = reader.stylesheet_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -12,8 +12,11 @@ from leftbook.web.views import (
     feeds,
     files,
     janitor,
+    overboard,
     posting,
+    reader,
     reports,
+    search,
     wellknown,
 )
 
@@ -29,6 +32,6 @@ class NumberConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["number"] = NumberConverter
-    for module in (captcha, posting, files, janitor, reports, api, feeds,
-                   calendars, wellknown, boards):
+    for module in (captcha, posting, files, janitor, reports, search, overboard, reader, api,
+                   feeds, calendars, wellknown, boards):
         app.register_blueprint(module.blueprint)

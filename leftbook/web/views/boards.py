@@ -1,35 +1,19 @@
 """Reading: home, rules, board index pages, catalog and threads."""
 
-from collections.abc import Callable
-
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from leftbook.moderation.reports import REASONS
-from leftbook.reading import pages
+from leftbook.reading import catalogs, pages
 from leftbook.refusal import THREAD_GONE, Refusal
+from leftbook.web import reader
+from leftbook.web.fragments import fragment
 from leftbook.web.gate import page_gate
 from leftbook.web.http import not_modified_or
-from leftbook.web.janitor_session import current_grant, janitor_state
-from leftbook.web.pagecache import FragmentCache
+from leftbook.web.janitor_session import janitor_state
 from leftbook.web.site import boards, get_board
 
 blueprint = Blueprint("boards", __name__)
-
-
-@blueprint.record_once
-def _make_cache(state) -> None:
-    state.app.extensions["leftbook_fragments"] = FragmentCache()
-
-
-def _fragment(key: tuple, template: str, load: Callable[[], dict]) -> str:
-    """A cached fragment (`load` runs the queries only on a miss); janitors in scope get
-    their controls rendered fresh instead."""
-    grant = current_grant()
-    if grant is not None and grant.covers(key[0]):
-        return render_template(template, grant=grant, **load())
-    cache = current_app.extensions["leftbook_fragments"]
-    return cache.get_or_render(key, lambda: render_template(template, grant=None, **load()))
 
 
 def _form_context() -> dict:
@@ -61,10 +45,10 @@ def index(board: str, page: int):
         abort(404, f"This board has only {count} page{'s' if count > 1 else ''}.")
 
     def render() -> str:
-        body = _fragment((b.slug, "index", page, version), "_index_threads.html",
-                         lambda: {"board": b, "views": pages.index_page(b, page - 1)})
-        nav = _fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
-                        lambda: {"board": b, "page": page, "page_count": count})
+        body = fragment((b.slug, "index", page, version), "_index_threads.html",
+                        lambda: {"board": b, "views": pages.index_page(b, page - 1)})
+        nav = fragment((b.slug, "pagenav", page, version), "_pages_nav.html",
+                       lambda: {"board": b, "page": page, "page_count": count})
         return render_template("board.html", board=b, threads_html=body, pages_html=nav,
                                has_threads=threads > 0, **_form_context())
 
@@ -74,15 +58,23 @@ def index(board: str, page: int):
 @blueprint.get("/<board>/catalog.html")
 def catalog(board: str):
     b = get_board(board)
+    order = catalogs.catalog_order(request.args.get("sort"), request.args.get("q"))
     version = pages.listing_version(b)
 
+    def threads() -> dict:
+        return {"board": b, "views": catalogs.arrange(pages.catalog(b), order),
+                "filtered": bool(order.words)}
+
     def render() -> str:
-        body = _fragment((b.slug, "catalog", version), "_catalog.html",
-                         lambda: {"board": b, "views": pages.catalog(b)})
-        return render_template("catalog.html", board=b, catalog_html=body,
+        if order.words:  # any text: not worth a place in the shared cache
+            body = render_template("_catalog.html", grant=None, **threads())
+        else:
+            body = fragment((b.slug, "catalog", version, order.sort), "_catalog.html", threads)
+        return render_template("catalog.html", board=b, catalog_html=body, order=order,
+                               sorts=catalogs.SORTS,
                                has_threads=pages.thread_count(b) > 0, **_form_context())
 
-    return not_modified_or((b.slug, "catalog", version), render)
+    return not_modified_or((b.slug, "catalog", version, order.sort, order.words), render)
 
 
 @blueprint.get("/<board>/res/<number:no>.html")
@@ -97,9 +89,12 @@ def thread(board: str, no: int):
                                 _anchor=f"p{no}"), 301)
 
     def render() -> str:
-        body = _fragment((b.slug, "thread", no, version), "_thread_posts.html",
-                         lambda: {"board": b, "view": pages.existing_thread_view(b, no)})
+        body = fragment((b.slug, "thread", no, version), "_thread_posts.html",
+                        lambda: {"board": b, "view": pages.existing_thread_view(b, no)})
         return render_template("thread.html", board=b, thread=op.thread, op=op,
-                               posts_html=body, **_form_context())
+                               posts_html=body, watching=(b.slug, no) in reader.watched(),
+                               **_form_context())
 
-    return not_modified_or((b.slug, "thread", no, version, *janitor_state()), render)
+    response = not_modified_or((b.slug, "thread", no, version, *janitor_state()), render)
+    reader.note_visit(response, b.slug, no, op.thread.replies)
+    return response

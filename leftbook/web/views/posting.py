@@ -5,6 +5,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from leftbook.posting import gate, identity, owndelete, posts
 from leftbook.refusal import Refusal
+from leftbook.web import reader
 from leftbook.web.cookies import PASSWORD_COOKIE, POSTER_COOKIE, cookie_options
 from leftbook.web.errors import refusal_response
 from leftbook.web.forms import DeleteForm, PostForm, first_error
@@ -84,6 +85,7 @@ def create(board: str):
     else:
         response = redirect(url_for("boards.thread", board=b.slug, no=thread_no,
                                     _anchor=f"p{no}"), 303)
+    reader.remember_own_post(response, b.slug, no)
     response.set_cookie(POSTER_COOKIE, poster_token, **cookie_options())
     response.set_cookie(PASSWORD_COOKIE, password, **cookie_options(PASSWORD_COOKIE_AGE))
     return response

@@ -1,0 +1,122 @@
+"""What only the reader's own browser remembers: the posts it made ("(You)") and the threads
+it watches, with the reply count it last saw in each.
+
+Both live in signed session cookies (HttpOnly, SameSite=Strict), bounded in entries and
+bytes; the server stores nothing of either, and Tor Browser forgets both with its session.
+Pages stay the same for everyone: the posts' HTML is the shared cached fragment, and a
+reader's "(You)" marks come from a tiny stylesheet made from the cookie (`you_css`), linked
+under a URL that names its content, so the browser keeps it until the cookie changes.
+"""
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from flask import Response, request, url_for
+
+from leftbook.database.models import MAX_POST_NO
+from leftbook.signing import InvalidSignature, sign, unsign
+from leftbook.web.cookies import cookie_options
+from leftbook.web.site import secrets
+
+OWN_COOKIE = "you"
+WATCH_COOKIE = "watch"
+MAX_OWN_POSTS = 100
+MAX_WATCHED = 50
+MAX_COOKIE = 3000  # bytes of a cookie's value; the oldest entries go first
+SLUG = re.compile(r"[a-z0-9]{1,16}")
+
+Ref = tuple[str, int]  # (board, post or thread number)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_POST_NO
+
+
+def _load(name: str, purpose: str) -> list:
+    """The cookie's entries, or none when it is absent, altered or malformed."""
+    token = request.cookies.get(name, "")
+    if not token or len(token) > 2 * MAX_COOKIE:
+        return []
+    try:
+        entries = unsign(secrets().secret_key, purpose, token)
+    except InvalidSignature:
+        return []
+    return entries if isinstance(entries, list) else []
+
+
+def _dump(purpose: str, entries: list, limit: int) -> str:
+    """The signed value for `entries` (newest last), dropping the oldest beyond the bounds."""
+    entries = entries[-limit:]
+    while True:
+        token = sign(secrets().secret_key, purpose, entries)
+        if len(token) <= MAX_COOKIE or not entries:
+            return token
+        entries = entries[1:]
+
+
+def own_posts() -> list[Ref]:
+    return [(b, n) for b, n in (e for e in _load(OWN_COOKIE, "reader-posts")
+                                if isinstance(e, list) and len(e) == 2)
+            if isinstance(b, str) and SLUG.fullmatch(b) and _number(n)]
+
+
+def watched() -> dict[Ref, int]:
+    """Watched threads, oldest first, each with the reply count last seen."""
+    found: dict[Ref, int] = {}
+    for entry in _load(WATCH_COOKIE, "reader-watch"):
+        if isinstance(entry, list) and len(entry) == 3:
+            board, no, seen = entry
+            if isinstance(board, str) and SLUG.fullmatch(board) and _number(no) and (
+                    _number(seen) or seen == 0):
+                found[(board, no)] = seen
+    return found
+
+
+def remember_own_post(response: Response, board: str, no: int) -> None:
+    posts = [p for p in own_posts() if p != (board, no)] + [(board, no)]
+    value = _dump("reader-posts", [list(p) for p in posts], MAX_OWN_POSTS)
+    response.set_cookie(OWN_COOKIE, value, **cookie_options())
+
+
+def store_watched(response: Response, threads: dict[Ref, int]) -> None:
+    if not threads:
+        response.delete_cookie(WATCH_COOKIE, path="/", samesite="Strict", httponly=True)
+        return
+    entries = [[board, no, seen] for (board, no), seen in threads.items()]
+    response.set_cookie(WATCH_COOKIE, _dump("reader-watch", entries, MAX_WATCHED),
+                        **cookie_options())
+
+
+def note_visit(response: Response, board: str, no: int, replies: int) -> None:
+    """A watched thread was shown: its replies so far count as seen."""
+    threads = watched()
+    if threads.get((board, no), replies) != replies:
+        threads[(board, no)] = replies
+        store_watched(response, threads)
+
+
+def state() -> str:
+    """A digest of what the browser remembers (part of a page's validator)."""
+    cookies = (request.cookies.get(OWN_COOKIE, ""), request.cookies.get(WATCH_COOKIE, ""))
+    return hashlib.sha256("\x1f".join(cookies).encode()).hexdigest()[:16]
+
+
+def posts_digest(posts: Iterable[Ref]) -> str:
+    return hashlib.sha256(repr(sorted(posts)).encode()).hexdigest()[:16]
+
+
+def stylesheet_url() -> str | None:
+    """The URL of this reader's "(You)" stylesheet, or None when it has no posts."""
+    posts = own_posts()
+    return url_for("reader.stylesheet", v=posts_digest(posts)) if posts else None
+
+
+def you_css(posts: list[Ref]) -> str:
+    """Rules marking the reader's own posts and the quote links that point at them."""
+    rules = []
+    for board, no in posts:
+        rules.append(f'article.post[data-board="{board}"]#p{no}>header .name::after,'
+                      f'a.quotelink[href^="/{board}/res/"][href$="#p{no}"]::after'
+                      '{content:" (You)";font-weight:700}')
+    return "\n".join(rules) + "\n"
