@@ -1,5 +1,6 @@
 """The `leftbook` command: a Flask CLI group around the app factory."""
 
+import os
 from pathlib import Path
 
 import click
@@ -19,6 +20,15 @@ from leftbook.serving.server import serve as run_server
 from leftbook.settings import ConfigError
 from leftbook.web.security import LOOPBACK_HOSTS
 from onion import OnionError
+
+AS_ROOT_WARNING = """\
+WARNING: leftbook serve is running as root. A flaw in Leftbook or in a library it uses (image
+decoding, for one) would then hand the whole machine over, and every file it makes belongs to
+root. It runs anyway. Run it as a user of its own instead:
+  sudo adduser --system --group --home /var/lib/leftbook leftbook
+  sudo chown -R leftbook: {data_dir}
+  sudo -u leftbook env LEFTBOOK_DATA_DIR={data_dir} leftbook serve
+or install the hardened systemd unit, which does this (docs/operations.md)."""
 
 
 def _create_app() -> Flask:
@@ -61,6 +71,8 @@ def serve(host: str, port: int, threads: int, onion: bool, client_auth: bool,
             "Pass --i-know-this-bypasses-tor to force it."
         )
     settings = current_app.config["SETTINGS"]
+    if os.geteuid() == 0:
+        click.echo(AS_ROOT_WARNING.format(data_dir=settings.data_dir), err=True)
     onion = onion and settings.tor != "off"
     with serving_noted(settings.data_dir, port=port, onion=onion, client_auth=client_auth,
                        onionbalance=bool(settings.onionbalance_master)):
