@@ -162,6 +162,6 @@ def render(report: dict[str, Any]) -> str:
         lines += _prune_lines(report["prune"], now)
     if report["abuse"]:
         lines += _abuse_lines(report["abuse"], now)
-    lines.append("warnings     " + ("none" if not report["warnings"] else ""))
+    lines.append("warnings" + ("     none" if not report["warnings"] else ""))
     lines += [f"  - {warning}" for warning in report["warnings"]]
     return "\n".join(lines)

@@ -102,10 +102,6 @@ def onion_status(settings: Settings, notes: list[tuple[ServeRecord, bool | None]
     report["client_auth"] = (any(r.client_auth for r in running) if running else None)
     report["client_auth_key"] = (settings.data_dir / CLIENT_AUTH_FILE).exists()
     report["published"], report["tor"] = None, None
-    if parse_mode(settings.tor).kind in ("auto", "launch") and shutil.which("tor") is None \
-            and not running:
-        warnings.append("tor is not installed: `leftbook serve` cannot publish the site "
-                        "(apt-get install tor).")
     if ask and report["kind"] != "none":
         answer, held = _ask(settings, service_ids, report)
         if answer is not None:
@@ -116,6 +112,10 @@ def onion_status(settings: Settings, notes: list[tuple[ServeRecord, bool | None]
                 report["backends_published"] = {
                     port: held.get(address.removesuffix(".onion"), False)
                     for port, address in report["backends"].items()}
+    if parse_mode(settings.tor).kind in ("auto", "launch") and shutil.which("tor") is None \
+            and report["tor"] is None:
+        warnings.append("tor is not installed: `leftbook serve` cannot publish the site "
+                        "(apt-get install tor).")
     if running and report["published"] is False:
         warnings.append("serve is running but tor holds no descriptor for the site: it is not "
                         f"reachable over Tor now (tor: {report['tor']['bootstrap']}).")
