@@ -1,8 +1,10 @@
 """The shipped systemd unit and the tor configuration that goes with it: hardening options
-checked always, `systemd-analyze` when systemd is installed, and (as root) the unit's user,
-environment and tor configuration working together, without systemd."""
+checked always, `systemd-analyze` when systemd is installed, (as root) the unit's user,
+environment and tor configuration working together without systemd, and serve working with
+writable executable memory refused (MemoryDenyWriteExecute)."""
 
 import contextlib
+import io
 import os
 import re
 import shutil
@@ -13,10 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 import stem.control
+from PIL import Image
 from torlab import TOR, free_port, wait_until
 
 from leftbook.retention.scheduler import STOP_WAIT_SECONDS
+from tests.conftest import CSRF_INPUT
+from tests.serving import server_env, stop, wait_until_serving
 
 DEPLOY = Path(__file__).resolve().parent.parent / "docs" / "deploy"
 UNIT = DEPLOY / "leftbook.service"
@@ -198,3 +204,48 @@ def test_the_site_user_publishes_through_tors_group_socket_and_withdraws_on_sigt
             if serve is not None:
                 stopped(serve)
             stopped(tor)
+
+
+NO_WRITABLE_CODE = """if True:
+    import ctypes, mmap, os, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN (Linux 6.3)
+        sys.exit(77)
+    try:
+        mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+        sys.exit(78)  # not enforced
+    except OSError:
+        pass
+    os.execv(sys.executable, [sys.executable, "-c", sys.argv[1], *sys.argv[2:]])
+"""
+
+
+def test_serve_posts_pictures_without_writable_executable_memory(tmp_path):
+    """MemoryDenyWriteExecute=yes in the unit: no library of the site needs memory that is
+    both writable and executable (the kernel's own switch for it stands in for systemd's)."""
+    port, log = free_port(), tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen([sys.executable, "-c", NO_WRITABLE_CODE, MAIN, "serve",
+                                  "--port", str(port), "--no-onion"],
+                                 env=server_env(tmp_path / "data"), cwd=tmp_path, stdout=out,
+                                 stderr=subprocess.STDOUT)
+    try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = serve.wait(2)
+            if code in (77, 78):
+                pytest.skip("this kernel cannot refuse writable executable memory")
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(f"{base}/", serve, log)
+        session = requests.Session()
+        token = CSRF_INPUT.search(session.get(f"{base}/soc/", timeout=10).text).group(1)
+        picture = io.BytesIO()
+        Image.new("RGB", (300, 200), (200, 30, 30)).save(picture, "JPEG")
+        posted = session.post(f"{base}/soc/post", timeout=30, headers={
+            "Accept": "application/json"}, files={
+            "csrf_token": (None, token), "body": (None, "a picture"),
+            "file": ("a.jpg", picture.getvalue(), "image/jpeg")})
+        assert posted.status_code == 200, posted.text
+        thread = posted.json()["thread"]
+        assert session.get(f"{base}/soc/res/{thread}.html", timeout=10).status_code == 200
+    finally:
+        stop(serve)
