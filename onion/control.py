@@ -67,21 +67,23 @@ def _ip_of(host: str) -> str:
             raise CannotConnect(host, f"cannot resolve the name ({exc})") from exc
 
 
-def open_controller(mode: TorMode, password: str | None) -> stem.control.Controller:
+def open_controller(mode: TorMode, password: str | None,
+                    timeout: float | None = None) -> stem.control.Controller:
     """Connect and authenticate to a `control` or `socket` mode tor; check its version.
 
     stem waits forever for an answer, so this runs in a helper thread and gives up
-    (closing the socket) after CONNECT_TIMEOUT seconds.
+    (closing the socket) after `timeout` seconds (default CONNECT_TIMEOUT).
     """
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     attempt: dict[str, object] = {}
     helper = threading.Thread(target=_open_into, args=(mode, password, attempt),
                               name="onion-connect", daemon=True)
     helper.start()
-    helper.join(CONNECT_TIMEOUT)
+    helper.join(timeout)
     if helper.is_alive():
         if isinstance(attempt.get("socket"), stem.control.Controller):
             attempt["socket"].close()
-        raise CannotConnect(str(mode), f"no answer within {CONNECT_TIMEOUT:g} s")
+        raise CannotConnect(str(mode), f"no answer within {timeout:g} s")
     if "error" in attempt:
         raise attempt["error"]  # type: ignore[misc]
     return attempt["controller"]  # type: ignore[return-value]

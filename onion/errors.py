@@ -35,6 +35,7 @@ class TorLaunchFailed(OnionError):
 
 class CannotConnect(OnionError):
     def __init__(self, where: str, reason: str) -> None:
+        self.reason = reason
         super().__init__(
             f"Cannot reach tor's control interface at {where}: {reason}. Start tor with "
             "`ControlPort 9051` or `ControlSocket /run/tor/control` in its torrc, or set "
@@ -44,6 +45,7 @@ class CannotConnect(OnionError):
 
 class AuthFailed(OnionError):
     def __init__(self, where: str, reason: str) -> None:
+        self.reason = f"refused authentication ({reason})"
         super().__init__(
             f"tor at {where} refused authentication: {reason}. Set LEFTBOOK_TOR_PASSWORD "
             "to the password behind tor's HashedControlPassword, or let this user read "

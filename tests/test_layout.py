@@ -24,7 +24,7 @@ EDGE_PACKAGES = ("leftbook.web", "leftbook.cli")
 # Where the edge libraries and packages may be imported: the edges themselves, the app factory
 # and the server that runs the app.
 EDGE_IMPORTERS = ("leftbook.web", "leftbook.cli", "leftbook.serving")
-DOMAIN_PACKAGES = ("leftbook.posting", "leftbook.media", "leftbook.abuse",
+DOMAIN_PACKAGES = ("leftbook.posting", "leftbook.media", "leftbook.abuse", "leftbook.status",
                    "leftbook.moderation", "leftbook.events", "leftbook.search",
                    "leftbook.retention", "leftbook.reading")
 ABOVE_DATABASE = (*DOMAIN_PACKAGES, *EDGE_PACKAGES, "leftbook.serving")

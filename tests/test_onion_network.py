@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -140,6 +141,11 @@ def test_leftbook_serve_reachable_and_postable_through_tor(network, tmp_path):
         assert reply.status_code == 303, reply.text
         shown = session.get(f"http://{address}{reply.headers['Location']}", timeout=30)
         assert "a reply sent through tor" in shown.text
+        status = subprocess.run([*leftbook_command(), "status", "--json"], env=env,
+                                capture_output=True, text=True, timeout=60)
+        onion = json.loads(status.stdout)["onion"]
+        assert (onion["address"], onion["published"]) == (address, True), status.stdout
+        assert onion["tor"]["bootstrap"].startswith("100%")
         server.terminate()
         assert server.wait(15) == 0, output.read_text()
         key = (tmp_path / "data" / "onion_key").read_text().strip()

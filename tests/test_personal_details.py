@@ -172,7 +172,7 @@ def test_nothing_about_a_warned_post_is_logged_or_kept(app, post, caplog):
 
 def test_the_flood_counters_see_nothing_of_a_warned_post(settings, tmp_path):
     from leftbook import create_app
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     app = create_app({**settings, "LEFTBOOK_FLOOD": "on"})
     client = app.test_client()

@@ -8,7 +8,7 @@ from peewee import SQL, Table
 
 from leftbook.database import database
 from leftbook.web import reader
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 STYLESHEET = re.compile(r'<link rel="stylesheet" href="(/you\.css\?v=[0-9a-f]+)">')
 

@@ -215,7 +215,7 @@ def test_flood_and_captcha_state_expires_within_the_hour(app, frozen_clock):
     with app.app_context():
         assert [f.key for f in FloodEvent.select()] == ["board:soc"]
         assert [c.challenge for c in UsedChallenge.select()] == ["live"]
-        assert {s.key for s in Setting.select()} == {"lockdown", "forever"}
+        assert {s.key for s in Setting.select()} == {"lockdown", "forever", "prune:last"}
 
 
 def test_threads_of_a_board_whose_file_was_removed_expire_with_site_defaults(

@@ -46,7 +46,7 @@ def test_forcing_another_address_warns(tmp_path):
             env=server_env(tmp_path / "data"), stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
-        while "WARNING" not in log.read_text():
+        while "WARNING: listening on" not in log.read_text():
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
         response = requests.get(f"http://127.0.0.2:{port}/", timeout=5)
@@ -195,3 +195,21 @@ def test_budget_fits_the_open_files_limit(monkeypatch, soft, hard, budget, raise
         assert raised == [(raised_to, hard)]
     if soft >= 3256:
         assert raised == []
+
+
+@pytest.mark.parametrize("uid", [0, 1000])
+def test_serve_warns_when_run_as_root_and_still_runs(runner, app, monkeypatch, uid):
+    served = []
+    monkeypatch.setattr("leftbook.cli.os.geteuid", lambda: uid)
+    monkeypatch.setattr("leftbook.cli.run_server", lambda *_a, **kw: served.append(kw))
+    result = runner.invoke(args=["serve", "--no-onion"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1, "serve runs either way"
+    data_dir = app.config["SETTINGS"].data_dir
+    if uid == 0:
+        assert "WARNING: leftbook serve is running as root" in result.stderr
+        assert f"sudo -u leftbook env LEFTBOOK_DATA_DIR={data_dir} leftbook serve" \
+            in result.stderr
+        assert "docs/operations.md" in result.stderr
+    else:
+        assert "root" not in result.output

@@ -532,6 +532,13 @@ def test_leftbook_prune_stops_on_a_bad_setting_with_one_line(tmp_path, name, val
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize(("name", "value"), CLI_BAD)
+def test_leftbook_status_stops_on_a_bad_setting_with_one_line(tmp_path, name, value):
+    result = run_leftbook(tmp_path, ["status", "--no-tor"], **{name: value})
+    assert_refused_in_one_line(result, name, value)
+    assert not (tmp_path / "data").exists()
+
+
 @pytest.mark.parametrize(("name", "value"), [("LEFTBOOK_CAPTHCA", "always"),
                                              ("LEFTBOOK_TOR", "bogus")])
 def test_leftbook_onion_address_stops_on_a_bad_setting_with_one_line(tmp_path, name, value):

@@ -121,26 +121,45 @@ def _log_tail(data_dir: Path) -> str:
     return "(no log)"
 
 
-FAST_VOTING = {
-    "V3AuthVotingInterval": "10", "V3AuthVoteDelay": "2", "V3AuthDistDelay": "2",
-    "TestingV3AuthInitialVotingInterval": "10", "TestingV3AuthInitialVoteDelay": "2",
-    "TestingV3AuthInitialDistDelay": "2", "TestingV3AuthVotingStartOffset": "0",
-}
+def fast_voting(interval: int) -> dict[str, str]:
+    """Authorities voting every `interval` seconds (a live network: every hour)."""
+    return {
+        "V3AuthVotingInterval": str(interval), "V3AuthVoteDelay": "2",
+        "V3AuthDistDelay": "2", "TestingV3AuthInitialVotingInterval": str(interval),
+        "TestingV3AuthInitialVoteDelay": "2", "TestingV3AuthInitialDistDelay": "2",
+        "TestingV3AuthVotingStartOffset": "0",
+    }
 
 
 @dataclass
 class PrivateNetwork:
-    """Four directory authorities that are also the relays, a service tor, a client tor."""
+    """Directory authorities that are also the relays (`start(size=4)`), a service tor, a
+    client tor, and more tors on demand (`add_tor`).
+
+    `voting_interval`: seconds between consensuses. 10 is the fastest to start; Onionbalance's
+    test-network mode (`--is-testnet`) assumes 20, as chutney networks vote (docs/scaling.md).
+    """
 
     base: Path
+    voting_interval: int = 10
     authorities: list[TorProcess] = field(default_factory=list)
     dir_ports: list[int] = field(default_factory=list)
     dir_authority_lines: list[str] = field(default_factory=list)
     service: TorProcess | None = None
     client: TorProcess | None = None
+    others: list[TorProcess] = field(default_factory=list)
 
     def processes(self) -> list[TorProcess]:
-        return [*self.authorities, *(tor for tor in (self.service, self.client) if tor)]
+        return [*self.authorities, *(tor for tor in (self.service, self.client) if tor),
+                *self.others]
+
+    def add_tor(self, name: str, *, socks: bool = False) -> TorProcess:
+        """One more tor on the network with a control port (and a SOCKS port if asked);
+        stopped with the network."""
+        tor = start_tor(self.base / name, self._common(), control_port=free_port(),
+                        socks_port=free_port() if socks else 0)
+        self.others.append(tor)
+        return tor
 
     def stop(self) -> None:
         for tor in self.processes():
@@ -159,7 +178,7 @@ class PrivateNetwork:
             nodes.append((data_dir, or_port, dir_port))
         for index, (data_dir, or_port, dir_port) in enumerate(nodes):
             self.authorities.append(start_tor(data_dir, {
-                **self._common(), **FAST_VOTING, "Nickname": f"auth{index}",
+                **self._common(), **fast_voting(self.voting_interval), "Nickname": f"auth{index}",
                 "Address": "127.0.0.1", "ORPort": f"127.0.0.1:{or_port}",
                 "DirPort": f"127.0.0.1:{dir_port}", "AssumeReachable": "1",
                 "AuthoritativeDirectory": "1", "V3AuthoritativeDirectory": "1",
@@ -206,3 +225,20 @@ def _make_authority_keys(data_dir: Path, dir_port: int) -> tuple[str, str]:
         check=True, capture_output=True, text=True, timeout=30).stdout
     fingerprint = "".join(listed.strip().splitlines()[-1].split()[1:])
     return v3ident, fingerprint
+
+
+def wait_for_microdescriptors(tor: TorProcess, count: int, timeout: float = 60) -> None:
+    """Until `tor` has bootstrapped and holds the microdescriptors of `count` relays (what
+    Onionbalance builds its hash ring of HSDirs from)."""
+    with tor.controller() as controller:
+        wait_until(lambda: "PROGRESS=100" in controller.get_info("status/bootstrap-phase"),
+                   timeout, f"{tor.data_dir.name} to bootstrap", interval=0.25)
+        wait_until(lambda: len(list(controller.get_microdescriptors())) >= count, timeout,
+                   f"{tor.data_dir.name} to hold {count} microdescriptors", interval=0.5)
+
+
+def rendezvous_circuits(tor: TorProcess) -> set[str]:
+    """Ids of the circuits on which a service tor meets clients (one per client connection)."""
+    with tor.controller() as controller:
+        lines = controller.get_info("circuit-status").splitlines()
+    return {line.split()[0] for line in lines if "PURPOSE=HS_SERVICE_REND" in line}

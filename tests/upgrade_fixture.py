@@ -131,7 +131,7 @@ def _portable_pg_dump(url: str) -> str:
 def build_fixture(postgres_url: str) -> None:
     """Run the first release on SQLite, then on PostgreSQL with the same data dir (so one set
     of secrets and files serves both dumps), and write the fixture."""
-    from tests.conftest import reset_test_database
+    from tests.helpers import reset_test_database
 
     with tempfile.TemporaryDirectory() as tmp:
         code, data = first_release_code(Path(tmp)), Path(tmp) / "data"

@@ -235,3 +235,11 @@ def under_flood(board: str) -> bool:
     """True while flood control has switched captcha on for the site or this board."""
     return bool(lockdown.settings_in_force([_flood_key("site"), _flood_key(board)]))
 
+
+
+def flood_alarms() -> dict[str, int]:
+    """Where flood control has switched `auto` captcha on ("site" or a board slug), and
+    until when (Unix seconds)."""
+    rows = Setting.select(Setting.key, Setting.expires).where(
+        Setting.key.startswith("flood:"), Setting.expires > clock.now())
+    return {row.key.removeprefix("flood:").removeprefix("board:"): row.expires for row in rows}

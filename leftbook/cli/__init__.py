@@ -1,5 +1,6 @@
 """The `leftbook` command: a Flask CLI group around the app factory."""
 
+import os
 from pathlib import Path
 
 import click
@@ -9,14 +10,25 @@ from flask.cli import FlaskGroup, with_appcontext
 from leftbook import create_app
 from leftbook.abuse import lockdown as switches
 from leftbook.cli.janitor import janitor
+from leftbook.cli.status import status
 from leftbook.database import database, transfer
 from leftbook.refusal import Refusal
 from leftbook.retention import prune as retention
 from leftbook.serving.publishing import onion_address
+from leftbook.serving.records import serving_noted
 from leftbook.serving.server import serve as run_server
 from leftbook.settings import ConfigError
 from leftbook.web.security import LOOPBACK_HOSTS
 from onion import OnionError
+
+AS_ROOT_WARNING = """\
+WARNING: leftbook serve is running as root. A flaw in Leftbook or in a library it uses (image
+decoding, for one) would then hand the whole machine over, and every file it makes belongs to
+root. It runs anyway. Run it as a user of its own instead:
+  sudo adduser --system --group --home /var/lib/leftbook leftbook
+  sudo chown -R leftbook: {data_dir}
+  sudo -u leftbook env LEFTBOOK_DATA_DIR={data_dir} leftbook serve
+or install the hardened systemd unit, which does this (docs/operations.md)."""
 
 
 def _create_app() -> Flask:
@@ -58,9 +70,14 @@ def serve(host: str, port: int, threads: int, onion: bool, client_auth: bool,
             f"refusing to listen on {host}: the site must only be reached through Tor. "
             "Pass --i-know-this-bypasses-tor to force it."
         )
-    onion = onion and current_app.config["SETTINGS"].tor != "off"
-    run_server(current_app._get_current_object(), host=host, port=port, threads=threads,
-               onion=onion, client_auth=client_auth)
+    settings = current_app.config["SETTINGS"]
+    if os.geteuid() == 0:
+        click.echo(AS_ROOT_WARNING.format(data_dir=settings.data_dir), err=True)
+    onion = onion and settings.tor != "off"
+    with serving_noted(settings.data_dir, port=port, onion=onion, client_auth=client_auth,
+                       onionbalance=bool(settings.onionbalance_master)):
+        run_server(current_app._get_current_object(), host=host, port=port, threads=threads,
+                   onion=onion, client_auth=client_auth)
 
 
 @main.command()
@@ -137,3 +154,4 @@ def onion_address_command() -> None:
 
 
 main.add_command(janitor)
+main.add_command(status)

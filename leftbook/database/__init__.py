@@ -3,12 +3,14 @@
 from leftbook.database.connection import (
     BaseModel,
     bind,
+    bound_to,
     database,
     is_sqlite,
     open_database,
+    open_read_only,
     read_snapshot,
     write_transaction,
 )
 
-__all__ = ["BaseModel", "bind", "database", "is_sqlite", "open_database", "read_snapshot",
-           "write_transaction"]
+__all__ = ["BaseModel", "bind", "bound_to", "database", "is_sqlite", "open_database",
+           "open_read_only", "read_snapshot", "write_transaction"]

@@ -3,9 +3,17 @@
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
-from peewee import Database, DatabaseProxy, Model, OperationalError, SqliteDatabase
-from playhouse.db_url import connect
+from peewee import (
+    Database,
+    DatabaseProxy,
+    Model,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
+from playhouse.db_url import connect, parse
 
 database = DatabaseProxy()
 
@@ -20,6 +28,7 @@ SQLITE_PRAGMAS = {  # in this order: auto_vacuum only takes before the database 
 BUSY_TIMEOUT_SECONDS = 10
 POOL_SIZE = 32
 POOL_STALE_SECONDS = 300
+POOL_PARAMETERS = ("max_connections", "stale_timeout", "timeout")
 
 
 class BaseModel(Model):
@@ -110,3 +119,30 @@ def bind(url: str) -> None:
         if hasattr(database.obj, "close_all"):  # a pool: release its idle connections
             database.obj.close_all()
     database.initialize(open_database(url))
+
+
+def open_read_only(url: str, timeout: float = 5.0) -> Database:
+    """A connection that cannot write, for looking at a running site (`leftbook status`):
+    SQLite opened read-only (`mode=ro`, `query_only`), PostgreSQL without a pool in read-only
+    transactions; every wait is bounded by `timeout` seconds."""
+    if url.startswith("sqlite"):
+        path = quote(url.removeprefix("sqlite:///"))
+        return SqliteDatabase(f"file:{path}?mode=ro", uri=True, timeout=timeout,
+                              pragmas={"query_only": 1})
+    params = {k: v for k, v in parse(url).items() if k not in POOL_PARAMETERS}
+    options = ("-c default_transaction_read_only=on "
+               f"-c statement_timeout={int(timeout * 1000)} -c lock_timeout={int(timeout * 1000)}")
+    return PostgresqlDatabase(params.pop("database"), connect_timeout=max(1, round(timeout)),
+                              options=options, **params)
+
+
+@contextmanager
+def bound_to(db: Database) -> Iterator[None]:
+    """Point the models at `db`, connected, for the block; then back where they were."""
+    previous = database.obj
+    database.initialize(db)
+    try:
+        with db.connection_context():
+            yield
+    finally:
+        database.initialize(previous)

@@ -121,3 +121,15 @@ def _database_lock() -> Iterator[PruneLock | None]:
         yield PruneLock(holder)
     finally:
         _release_row_lock(holder)
+
+
+def lock_held() -> bool:
+    """Whether a pass holds the prune lock now, anywhere (read-only: for `leftbook status`)."""
+    if not is_sqlite():
+        high, low = ADVISORY_KEY >> 32, ADVISORY_KEY & 0xFFFFFFFF
+        held = database.execute_sql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = %s AND objid = %s AND objsubid = 1", (high, low))
+        return held.fetchone()[0] > 0
+    row = Lock.get_or_none(Lock.name == PRUNE_LOCK)
+    return row is not None and row.expires > clock.now() and not _holder_is_gone(row.holder)

@@ -7,8 +7,9 @@ carry counts only, never content.
 
 import logging
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from peewee import Model
@@ -18,6 +19,7 @@ from leftbook.boards import Board
 from leftbook.database import database, fulltext, is_sqlite, write_transaction
 from leftbook.database.models import AuditEntry, FloodEvent, Post, Report, Setting, UsedChallenge
 from leftbook.media.store import FileStore
+from leftbook.retention import record
 from leftbook.retention.files import (
     count_orphans,
     count_unreferenced,
@@ -26,6 +28,7 @@ from leftbook.retention.files import (
     unlink_released,
 )
 from leftbook.retention.lock import PruneLock, prune_lock
+from leftbook.retention.record import COUNT_KEYS
 from leftbook.retention.threads import (
     count_doomed,
     files_released_by,
@@ -41,11 +44,6 @@ FLOOD_EVENT_SECONDS = 60 * 60  # flood control's longest window (threads per hou
 ORPHAN_GRACE_SECONDS = 10 * 60
 BATCH_POSTS = 1000
 BATCH_ROWS = 2000
-
-COUNT_KEYS = (
-    "threads", "posts", "files", "orphan_files", "password_hashes", "reports",
-    "audit_entries", "flood_events", "used_challenges", "settings",
-)
 
 
 class PruneStopped(Exception):
@@ -189,31 +187,43 @@ def prune(boards: dict[str, Board], store: FileStore, *, dry_run: bool = False,
           batch_posts: int = BATCH_POSTS) -> dict[str, int]:
     """Run one prune pass (needs an open database connection); returns counts per kind.
 
-    A pass that finds another one running returns `{"skipped": 1}` and changes nothing.
+    A pass that finds another one running returns `{"skipped": 1}` and changes nothing. A
+    pass that finishes is recorded for `leftbook status` (retention/record.py).
     """
     if dry_run:
         counts = count_prunable(boards, store, orphan_grace=orphan_grace)
         log.info("prune (dry run) would remove: %s", describe(counts))
         return counts
+    started, clock_started = clock.now(), time.monotonic()
     with prune_lock() as lock:
         if lock is None:
             log.info("prune skipped: another pass holds the lock")
             return {"skipped": 1}
+        record.mark_running(started)
         run = _Pass(lock, store, stop)
-        every_board = _all_boards(boards).values()
-        for board in every_board:
-            run.threads(board, batch_posts)
-        run.unreferenced_files()
-        run.counts["orphan_files"] += remove_orphans(store, orphan_grace, run.between_batches)
-        for board in every_board:
-            run.password_hashes(board)
-        run.expiring_rows()
-        run.search_index()
+        try:
+            _run(run, _all_boards(boards).values(), store, orphan_grace, batch_posts)
+        except PruneStopped:
+            record.clear_running()
+            raise
     if is_sqlite():
         _scrub_sqlite()
     counts = dict(run.counts)
+    record.record_pass(started, time.monotonic() - clock_started, counts)
     log.info("prune removed: %s", describe(counts))
     return counts
+
+
+def _run(run: _Pass, every_board: Iterable[Board], store: FileStore, orphan_grace: float,
+         batch_posts: int) -> None:
+    for board in every_board:
+        run.threads(board, batch_posts)
+    run.unreferenced_files()
+    run.counts["orphan_files"] += remove_orphans(store, orphan_grace, run.between_batches)
+    for board in every_board:
+        run.password_hashes(board)
+    run.expiring_rows()
+    run.search_index()
 
 
 def describe(counts: dict[str, int]) -> str:
