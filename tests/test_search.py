@@ -231,3 +231,9 @@ def test_board_pages_link_to_a_search_of_their_board(client):
     assert 'href="/search?board=soc"' in page
     form = client.get("/search?board=soc").get_data(as_text=True)
     assert '<option value="soc" selected>' in form
+
+
+def test_excerpts_keep_spoilers_hidden(client, new_thread):
+    new_thread("soc", body="the film was good **the butler did it** and long")
+    page = client.get("/search?q=film").get_data(as_text=True)
+    assert "butler" not in page and "[spoiler]" in page

@@ -61,11 +61,14 @@ class Results:
 
 
 SPACES = re.compile(r"\s+")
+# markup's **spoiler**, hidden as on the page (also one an excerpt cut before its end)
+SPOILER = re.compile(r"\*\*(?=\S)(?:.*?\*\*|.*$)", re.S)
 
 
 def marked_html(text: str) -> str:
-    """Escaped `text` on one line, its matches in <mark> (no marks if they are unbalanced)."""
-    text = escape(SPACES.sub(" ", text).strip())
+    """Escaped `text` on one line, spoilers hidden, its matches in <mark> (no marks if they
+    are unbalanced)."""
+    text = escape(SPACES.sub(" ", SPOILER.sub("[spoiler]", text)).strip())
     if text.count(backends.OPEN_MARK) != text.count(backends.CLOSE_MARK):
         return text.replace(backends.OPEN_MARK, "").replace(backends.CLOSE_MARK, "")
     return text.replace(backends.OPEN_MARK, "<mark>").replace(backends.CLOSE_MARK, "</mark>")
