@@ -10,9 +10,9 @@ from pathlib import Path
 import icalendar
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.serving import running_site
@@ -88,6 +88,20 @@ def fill_and_submit(driver, body: str, subject: str | None = None, **fields: str
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(driver, PAGE_LOAD_SECONDS).until(staleness_of(form))
     return before
+
+
+def staleness_of(element):
+    """Wait condition: `element`'s page has been replaced. Chromedriver reports a node of an
+    old document either as stale or, now and then, as not belonging to the document."""
+
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    return gone
 
 
 def save_full_page(driver, path: Path) -> None:

@@ -203,7 +203,7 @@ def test_one_onion_address_served_by_two_instances_through_onionbalance(app, tmp
         reached, attempt = set(), 0
         while reached != {0, 1}:
             attempt += 1
-            assert attempt <= 30, f"only instance {reached} reached through {master}"
+            assert attempt <= 60, f"only instance {reached} reached through {master}"
             client = tor_session(network, f"visitor{attempt}")
             reached |= backends.served_by(
                 lambda c=client: get_through_tor(c, f"http://{master}/soc/", 60))
