@@ -49,10 +49,29 @@ def _to_version_3(migrator: SchemaMigrator) -> None:
     migrate(migrator.add_column("post", "file_deleted", BooleanField(default=False)))
 
 
+def _placeholder(_migrator: SchemaMigrator) -> None:
+    """PLACEHOLDER, until the search (4) and events (5) branches merge: their migrations
+    take these numbers. Nothing to do on this branch."""
+
+
+def _to_version_6(migrator: SchemaMigrator) -> None:
+    """Files of every kind (issue 16): a file's kind, its pages or duration. The table of a
+    post's further files (post_file) is created by the upgrade's last step, as new tables
+    are; existing files are images and keep being their posts' first file."""
+    migrate(
+        migrator.add_column("file", "kind", CharField(max_length=8, default="image")),
+        migrator.add_column("file", "pages", IntegerField(default=0)),
+        migrator.add_column("file", "duration", IntegerField(default=0)),
+    )
+
+
 # N -> the migration that turns a version N-1 schema into version N
 MIGRATIONS: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _to_version_2,
     3: _to_version_3,
+    4: _placeholder,  # until the search branch merges
+    5: _placeholder,  # until the events branch merges
+    6: _to_version_6,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
