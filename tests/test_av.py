@@ -5,6 +5,7 @@ media are refused with a 4xx within bounded time, the server going on."""
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from leftbook.media import MediaLimits, PoolLimits, WorkerPool, clean_file
 from leftbook.media.av import clean_media
+from leftbook.media.process import SCRATCH_PREFIX
 from leftbook.refusal import Refusal
 from tests.documents import PLANT, leaks
 from tests.media_files import (
@@ -128,16 +130,24 @@ def ffmpeg_children() -> list[int]:
     return found
 
 
+def scratch_dirs() -> set[str]:
+    return {str(path) for parent in ("/dev/shm", tempfile.gettempdir())
+            for path in Path(parent).glob(f"{SCRATCH_PREFIX}*")}
+
+
 def test_ffmpeg_dies_with_a_worker_that_overran_and_the_pool_goes_on(tmp_path):
     """A 1080p MPEG-4 part 2 video must be re-encoded to H.264: seconds of work. With a wall
-    clock of 1.5 s the server kills the worker, and the ffmpeg it started dies with it."""
+    clock of 1.5 s the server kills the worker, and the ffmpeg it started dies with it; the
+    worker's scratch directory (holding the upload as sent) is removed by the server."""
     slow = make(tmp_path, "slow.mp4", "-f", "lavfi", "-i",
                 "testsrc2=size=1920x1080:rate=30:duration=8", "-c:v", "mpeg4", "-q:v", "6")
     pool = WorkerPool(PoolLimits(workers=1, wall_seconds=1.5))
+    before = scratch_dirs()
     try:
         with pytest.raises(Refusal) as refused:
             clean_file(slow, {"video": LIMITS}, pool)
         assert refused.value.status == 422
+        assert scratch_dirs() <= before, "no copy of the upload is left behind"
         deadline = time.monotonic() + 5
         while ffmpeg_children() and time.monotonic() < deadline:
             time.sleep(0.1)
