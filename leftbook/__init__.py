@@ -17,10 +17,11 @@ REQUEST_OVERHEAD = 256 * 1024  # form fields and multipart framing beside the fi
 
 
 def request_cap(boards: Iterable[Board]) -> int:
-    """The hard cap on a request body: twice the largest file a board takes, so that a file
-    somewhat over a board's limit is still read and refused with a page stating the limit
-    (a connection cut mid-upload shows the browser's reset page, not ours)."""
-    return 2 * max(b.max_file_bytes for b in boards) + REQUEST_OVERHEAD
+    """The hard cap on a request body: what a board's post may carry together, and at least
+    twice the largest file a board takes, so that a file somewhat over a board's limit is
+    still read and refused with a page stating the limit (a connection cut mid-upload shows
+    the browser's reset page, not ours)."""
+    return max(max(2 * b.largest_file, b.post_bytes) for b in boards) + REQUEST_OVERHEAD
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

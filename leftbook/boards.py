@@ -14,6 +14,8 @@ RESERVED_SLUGS = {"janitor", "static", "rules", "api", "res", "src", "thumb", "s
 DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 FILE_POLICIES = ("required", "optional", "none")
+FILE_KINDS = ("image", "pdf", "epub", "video", "audio")  # as leftbook.media.KINDS
+MIB = 1024 * 1024
 
 
 class BoardFileError(ConfigError):
@@ -40,10 +42,20 @@ class Board:
     captcha: str = "off"
     thread_file: str = "optional"
     reply_file: str = "optional"
-    max_file_bytes: int = 8 * 1024 * 1024
+    max_file_bytes: int = 8 * MIB  # an image
     max_pixels: int = 40_000_000
     max_frames: int = 500
     thumb_size: int = 250
+    kinds: tuple[str, ...] = ("image",)  # what files the board takes
+    max_files: int = 4  # in one post
+    max_pdf_bytes: int = 32 * MIB
+    max_epub_bytes: int = 16 * MIB
+    max_video_bytes: int = 64 * MIB
+    max_audio_bytes: int = 32 * MIB
+    max_post_bytes: int = 96 * MIB  # every file of one post together
+    max_pages: int = 2000  # of a PDF
+    max_video_seconds: int = 30 * 60
+    max_audio_seconds: int = 2 * 3600
     filters: tuple[dict[str, str], ...] = field(default=())
     events: bool = False  # an event board: a new thread announces an event (leftbook.events)
     past_event_ttl: int = 7 * 86400  # an event thread is pruned this long after its event ends
@@ -53,6 +65,19 @@ class Board:
     def capacity(self) -> int:
         """How many threads the board keeps before the least recently bumped falls off."""
         return self.pages * self.threads_per_page
+
+    def max_bytes(self, kind: str) -> int:
+        """The size cap of one file of `kind`."""
+        return self.max_file_bytes if kind == "image" else getattr(self, f"max_{kind}_bytes")
+
+    @property
+    def largest_file(self) -> int:
+        return max(self.max_bytes(kind) for kind in self.kinds)
+
+    @property
+    def post_bytes(self) -> int:
+        """What the files of one post may weigh together."""
+        return min(self.max_post_bytes, self.max_files * self.largest_file)
 
 
 def _duration(value: Any) -> int:
@@ -89,6 +114,12 @@ def _choice(*choices: str):
         return value
 
     return check
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(k in FILE_KINDS for k in value):
+        raise ValueError("a non-empty list of " + ", ".join(f'"{k}"' for k in FILE_KINDS))
+    return tuple(k for k in FILE_KINDS if k in value)
 
 
 def _rules(value: Any) -> tuple[str, ...]:
@@ -142,6 +173,16 @@ FIELDS = {
     "files.max_pixels": ("max_pixels", _positive),
     "files.max_frames": ("max_frames", _positive),
     "files.thumb_size": ("thumb_size", _positive),
+    "files.kinds": ("kinds", _kinds),
+    "files.max_files": ("max_files", _positive),
+    "files.max_pdf_bytes": ("max_pdf_bytes", _positive),
+    "files.max_epub_bytes": ("max_epub_bytes", _positive),
+    "files.max_video_bytes": ("max_video_bytes", _positive),
+    "files.max_audio_bytes": ("max_audio_bytes", _positive),
+    "files.max_post_bytes": ("max_post_bytes", _positive),
+    "files.max_pages": ("max_pages", _positive),
+    "files.max_video_duration": ("max_video_seconds", _duration),
+    "files.max_audio_duration": ("max_audio_seconds", _duration),
 }
 REQUIRED = ("slug", "title", "description", "rules")
 TABLES = ("limits", "files")

@@ -17,6 +17,7 @@ POST_FIELDS = {
     "no": INT, "resto": INT, "now": STR, "time": INT, "name": STR, "trip": STR, "id": STR,
     "sub": STR, "com": STR, "tim": STR, "filename": STR, "ext": STR, "thumb_ext": STR,
     "fsize": INT, "md5": STR, "w": INT, "h": INT, "tn_w": INT, "tn_h": INT, "spoiler": INT,
+    "kind": STR, "pages": INT, "duration": INT, "extra_files": list,
 }
 OP_FIELDS = {
     "sticky": INT, "closed": INT, "replies": INT, "images": INT, "bumplimit": INT,
@@ -26,7 +27,7 @@ FILE_FIELDS = {"tim", "filename", "ext", "thumb_ext", "fsize", "md5", "w", "h", 
 BOARD_FIELDS = {
     "board": STR, "title": STR, "meta_description": STR, "pages": INT, "per_page": INT,
     "bump_limit": INT, "max_filesize": INT, "max_comment_chars": INT, "spoilers": INT,
-    "user_ids": INT, "events": INT,
+    "user_ids": INT, "events": INT, "max_files": INT, "file_kinds": list,
 }
 
 

@@ -391,3 +391,54 @@ def test_search_watch_and_you_without_javascript(server, browser):
     assert generated_content(browser, f"#p{reply_no} .name") in ("", "none", "normal")
     browser.get(f"{server}/watched")
     assert "nothing new" in browser.find_element(By.CSS_SELECTOR, "li.watchedthread").text
+
+
+def test_a_pdf_and_a_video_in_one_post_show_thumbnails_the_warning_and_a_player(
+        browser, tmp_path):
+    """On a board that takes documents and video: one post with both, without JavaScript."""
+    import shutil
+    import urllib.request
+
+    from tests.documents import simple_pdf
+    from tests.media_files import FFMPEG, hostile_video
+    from tests.serving import running_site
+
+    if FFMPEG is None:
+        pytest.skip("needs Debian's ffmpeg")
+    boards = tmp_path / "boards"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "boards", boards)
+    soc = boards / "20-soc.toml"
+    soc.write_text(soc.read_text().replace('kinds = ["image", "video", "audio"]',
+                                           'kinds = ["image", "pdf", "video", "audio"]'))
+    paper = tmp_path / "pamphlet.pdf"
+    paper.write_bytes(simple_pdf(3, images=True))
+    film = tmp_path / "talk.mp4"
+    film.write_bytes(hostile_video(tmp_path, "mp4"))
+    with running_site(tmp_path, LEFTBOOK_BOARDS_DIR=str(boards)) as site:
+        browser.get(f"{site.base}/{BOARD}/")
+        form = browser.find_element(By.CSS_SELECTOR, "form.postform")
+        upload = form.find_element(By.NAME, "file")
+        assert upload.get_dom_attribute("multiple") is not None
+        upload.send_keys(f"{paper}\n{film}")
+        form.find_element(By.NAME, "body").send_keys("A pamphlet and the talk about it")
+        left = click_and_wait(browser, submit_button(browser))
+        opened = wait_for_url(browser, rf"/{BOARD}/res/(\d+)\.html#p(\d+)$", leaving=left)
+        post = browser.find_element(By.ID, f"p{opened.group(2)}")
+        save_full_page(browser, tmp_path / "pdf-and-video.png")
+        document = post.find_element(By.CSS_SELECTOR, ".file.pdf img.thumb")
+        player = post.find_element(By.CSS_SELECTOR, ".file.video video")
+        assert player.get_dom_attribute("controls") is not None
+        assert player.get_dom_attribute("preload") == "none"
+        assert "Open documents in Tor Browser" in post.find_element(
+            By.CSS_SELECTOR, ".file.pdf .docwarning").text
+        assert "PDF, 3 pages" in post.text and "MP4 video, 0:02, 320" in post.text
+        for url in (document.get_attribute("src"), player.get_attribute("poster")):
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                assert answer.headers["Content-Type"] == "image/jpeg"
+                assert answer.read(3) == b"\xff\xd8\xff", "a raster thumbnail"
+        source = player.find_element(By.TAG_NAME, "source")
+        assert source.get_dom_attribute("type") == "video/mp4"
+        request = urllib.request.Request(source.get_attribute("src"),
+                                         headers={"Range": "bytes=0-99"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 206 and len(answer.read()) == 100

@@ -26,7 +26,7 @@ from leftbook.media import (
 )
 from leftbook.media.image import verified
 from leftbook.media.types import ProcessedImage
-from leftbook.posting import posts
+from leftbook.posting import uploads
 from leftbook.refusal import Refusal
 from tests.helpers import LOOSE, assert_rate_refused, flood_app, submit
 from tests.images import photo
@@ -124,9 +124,9 @@ def test_a_file_over_the_workers_time_limit_is_refused_and_the_site_keeps_servin
     worker's RLIMIT_CPU or the server's deadline stops it (no timing asserted: a loaded
     machine only makes the wall-clock case come sooner)."""
     app = create_app({**settings, "MEDIA_WORKERS": pools(workers=1, **limit)})
-    lifted = posts._file_limits
-    monkeypatch.setattr(posts, "_file_limits",
-                        lambda board: replace(lifted(board), max_jpeg_scans=10**6))
+    lifted = uploads.file_limits
+    monkeypatch.setattr(uploads, "file_limits", lambda board: {
+        **lifted(board), "image": replace(lifted(board)["image"], max_jpeg_scans=10**6)})
     client = app.test_client()
     response = upload(client, scan_bomb())
     assert response.status_code == 422, response.get_json()

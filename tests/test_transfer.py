@@ -66,11 +66,12 @@ def table_contents() -> dict[str, list[tuple]]:
 
 
 def fill(site: Site) -> dict:
-    """Threads, replies with quotes, a file, a report, a janitor link and its audit entry."""
+    """Threads, replies with quotes, files (two in one post), a report, a janitor link and
+    its audit entry."""
     op = site.post("soc", body="first thread", name="anon#tripsecret", password="pw")
     reply = site.post("soc", thread=str(op), body=f">>{op} agreed")
     pic = site.post("soc", thread=str(op), body=f">>{reply}\n>>{op} picture",
-                    file=(io.BytesIO(png(3)), "holiday.png"))
+                    file=[(io.BytesIO(png(3)), "holiday.png"), (io.BytesIO(png(4)), "b.png")])
     doomed = site.post("soc", thread=str(op), body="off topic")
     other = site.post("theory", body="a theory thread")
     report = site.client.post("/soc/report", data={

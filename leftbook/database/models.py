@@ -41,8 +41,11 @@ class File(BaseModel):
     tn_h = IntegerField()
     fsize = IntegerField()
     md5 = CharField(max_length=32)
-    phash = CharField(max_length=32)
+    phash = CharField(max_length=32)  # empty when the thumbnail is an icon (audio, EPUB)
     created = BigIntegerField()
+    kind = CharField(max_length=8, default="image")  # image, pdf, epub, video, audio
+    pages = IntegerField(default=0)  # a PDF's pages, an EPUB's sections
+    duration = IntegerField(default=0)  # seconds of video or audio
 
 
 class Thread(BaseModel):
@@ -82,7 +85,7 @@ class Post(BaseModel):
     html = TextField()
     sage = BooleanField(default=False)
     password_hash = CharField(max_length=200, null=True)
-    file = ForeignKeyField(File, null=True, on_delete="RESTRICT", backref="posts")
+    file = ForeignKeyField(File, null=True, on_delete="RESTRICT", backref="posts")  # the first
     filename = CharField(max_length=255, null=True)
     spoiler = BooleanField(default=False)
     file_deleted = BooleanField(default=False)  # its file was deleted, the post kept
@@ -96,6 +99,32 @@ class Post(BaseModel):
         indexes = (
             (("board", "no"), True),
             (("thread", "no"), False),
+        )
+
+
+    @property
+    def files(self) -> list[File]:
+        """Every file of the post in order: `file`, then the further ones (`PostFile`),
+        from what `attach_files` loaded, else read now."""
+        extra = self.__dict__.get("_extra_files")
+        if extra is None:
+            extra = [row.file for row in PostFile.select(PostFile, File).join(File)
+                     .where(PostFile.post == self.id).order_by(PostFile.position)]
+            self.__dict__["_extra_files"] = extra
+        return ([self.file] if self.file_id else []) + extra
+
+
+class PostFile(BaseModel):
+    """A post's second and further files (the first is `Post.file`), in `position` order."""
+
+    post = ForeignKeyField(Post, on_delete="CASCADE", backref="extra_files")
+    file = ForeignKeyField(File, on_delete="RESTRICT", backref="post_files")
+    position = IntegerField()
+
+    class Meta:
+        indexes = (
+            (("post", "position"), True),
+            (("file",), False),
         )
 
 
@@ -190,7 +219,7 @@ class Lock(BaseModel):
 
 
 MODELS = [
-    BoardState, File, Thread, Post, Backlink, Report, Capability, AuditEntry, FileBan,
+    BoardState, File, Thread, Post, PostFile, Backlink, Report, Capability, AuditEntry, FileBan,
     FloodEvent, UsedChallenge, Setting, Lock,
 ]
 

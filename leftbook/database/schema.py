@@ -77,12 +77,24 @@ def _to_version_5(migrator: SchemaMigrator) -> None:
     )
 
 
+def _to_version_6(migrator: SchemaMigrator) -> None:
+    """Files of every kind (issue 16): a file's kind, its pages or duration. The table of a
+    post's further files (post_file) is created by the upgrade's last step, as new tables
+    are; existing files are images and keep being their posts' first file."""
+    migrate(
+        migrator.add_column("file", "kind", CharField(max_length=8, default="image")),
+        migrator.add_column("file", "pages", IntegerField(default=0)),
+        migrator.add_column("file", "duration", IntegerField(default=0)),
+    )
+
+
 # N -> the migration that turns a version N-1 schema into version N
 MIGRATIONS: dict[int, Callable[[SchemaMigrator], None]] = {
     2: _to_version_2,
     3: _to_version_3,
     4: _to_version_4,
     5: _to_version_5,
+    6: _to_version_6,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

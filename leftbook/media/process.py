@@ -7,9 +7,11 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,20 @@ WORKER_ENVIRONMENT = {
     "MALLOC_ARENA_MAX": "2",
 }
 CHUNK = 1 << 16
+# Where a worker writes the files ffmpeg reads and writes (the upload as sent, metadata and
+# all): memory, when the system has a tmpfs there, so that nothing of it reaches a disk.
+SCRATCH_PARENTS = ("/dev/shm", None)  # noqa: S108  (mkdtemp: a 0700 directory, random name)
+SCRATCH_PREFIX = "leftbook-media-"
+
+
+def _scratch_dir() -> str:
+    """A private directory for one worker's temporary files; removed by the server when the
+    worker ends, however it ends (a killed worker cannot clean up after itself)."""
+    for parent in SCRATCH_PARENTS:
+        if parent is None or os.access(parent, os.W_OK | os.X_OK):
+            with contextlib.suppress(OSError):
+                return tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent)
+    return tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
 
 
 class WorkerLost(Exception):
@@ -51,11 +67,16 @@ class WorkerProcess:
     def __init__(self, config: dict[str, Any], startup_seconds: float, generation: int) -> None:
         self.generation = generation
         self.retiring = False
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT, str(PACKAGE_DIR), json.dumps(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=WORKER_ENVIRONMENT, cwd="/",
-            close_fds=True,
-        )
+        self.scratch = _scratch_dir()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-c", BOOT, str(PACKAGE_DIR), json.dumps(config)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", close_fds=True,
+                env={**WORKER_ENVIRONMENT, "TMPDIR": self.scratch},
+            )
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
         os.set_blocking(self._stdin.fileno(), False)
         header, _blobs = self.call(b"", time.monotonic() + startup_seconds, 1 << 16)
         if header.get("status") != "ready":
@@ -136,3 +157,4 @@ class WorkerProcess:
         for pipe in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)

@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from leftbook.media.types import ProcessedImage
+from leftbook.media.types import CleanedFile, ProcessedImage
 
-SRC_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp)")
+SRC_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp|pdf|epub|webm|mp4|ogg|mp3)")
 THUMB_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png)")
 NAME_PATTERNS = {"src": SRC_NAME, "thumb": THUMB_NAME}
 TEMP_PREFIX = ".partial-"
@@ -37,7 +37,7 @@ class FileStore:
             raise ValueError(f"not a stored {kind} name: {name!r}")
         return self.root / kind / name
 
-    def store(self, image: ProcessedImage) -> bool:
+    def store(self, image: ProcessedImage | CleanedFile) -> bool:
         """Write the file and its thumbnail unless already there; True when something was
         written."""
         wrote = False

@@ -2,7 +2,7 @@
 
 from leftbook import clock
 from leftbook.database import write_transaction
-from leftbook.database.models import AuditEntry, FileBan, Post, Report, Thread
+from leftbook.database.models import AuditEntry, FileBan, Post, PostFile, Report, Thread
 from leftbook.media.store import FileStore
 from leftbook.moderation.capabilities import Grant
 from leftbook.refusal import Refusal
@@ -56,14 +56,23 @@ def _delete_by_id(post: Post) -> list:
     return unlinked
 
 
-def _ban_file(post: Post) -> list:
-    if post.file_id is None:
-        raise Refusal("This post has no file.")
-    file = post.file
-    FileBan.create(sha256=file.tim, phash=file.phash, created=clock.now())
+def _chosen_files(post: Post, tim: str | None) -> list:
+    files = [f for f in post.files if tim is None or f.tim == tim]
+    if not files:
+        raise Refusal("This post has no file." if tim is None else
+                      "That file is no longer in this post.", 404 if tim else 400)
+    return files
+
+
+def _ban_file(post: Post, tim: str | None) -> list:
+    """Ban the post's file `tim` (every file of it when None) and take it off every post."""
     unlinked = []
-    for other in Post.select().where(Post.file == file.tim):
-        unlinked += removal.delete_post(other, file_only=True)
+    for file in _chosen_files(post, tim):
+        FileBan.create(sha256=file.tim, phash=file.phash, created=clock.now())
+        users = Post.select().where((Post.file == file.tim) | Post.id.in_(
+            PostFile.select(PostFile.post).where(PostFile.file == file.tim)))
+        for other in list(users):
+            unlinked += removal.delete_post(other, only=file.tim)
     return unlinked
 
 
@@ -79,8 +88,9 @@ def _dismiss(board: str, post: Post | None, report_id: int | None) -> None:
 
 
 def act(grant: Grant, action: str, board: str, post_no: int, store: FileStore,
-        report_id: int | None = None) -> None:
-    """Carry out one janitor action on post `post_no` of `board`."""
+        report_id: int | None = None, tim: str | None = None) -> None:
+    """Carry out one janitor action on post `post_no` of `board` (on its file `tim` alone,
+    for delete-file and ban-file, when given)."""
     power = ACTIONS.get(action)
     if power is None:
         raise Refusal("Unknown action.")
@@ -93,12 +103,15 @@ def act(grant: Grant, action: str, board: str, post_no: int, store: FileStore,
             _dismiss(board, post, report_id)
         elif post is None:
             raise Refusal("That post no longer exists.", 404)
-        elif action in ("delete", "delete-file"):
-            unlinked = removal.delete_post(post, file_only=action == "delete-file")
+        elif action == "delete":
+            unlinked = removal.delete_post(post)
+        elif action == "delete-file":
+            _chosen_files(post, tim)
+            unlinked = removal.delete_post(post, file_only=tim is None, only=tim)
         elif action == "delete-by-id":
             unlinked = _delete_by_id(post)
         elif action == "ban-file":
-            unlinked = _ban_file(post)
+            unlinked = _ban_file(post, tim)
         else:
             _thread_flag(post, action)
         _audit(grant, action, board, post_no)

@@ -6,6 +6,7 @@ browser's poster token and against the whole site, so guessing a password online
 and a flood of wrong guesses costs the site a bounded share of one core, never its posting.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from leftbook import clock
@@ -65,12 +66,18 @@ def _verified(board: Board, numbers: list[int], password: str) -> list[_Checked]
 
 def delete_with_password(board: Board, numbers: list[int], password: str, *,
                          file_only: bool, store: FileStore, poster_token: str | None,
-                         secret: bytes) -> int:
-    """Delete the posts (or only their files) whose password matches; all or nothing.
+                         secret: bytes, files: Sequence[tuple[int, str]] = ()) -> int:
+    """Delete the posts (or only their files) whose password matches, and the single
+    `files` (post number, tim) of other posts; all or nothing.
 
     `poster_token` (the browser's cookie, or None) and the site's `secret` key the budget.
     """
-    numbers = sorted(set(numbers))
+    whole = set(numbers)
+    single: dict[int, set[str]] = {}
+    for no, tim in files:
+        if no not in whole:
+            single.setdefault(no, set()).add(tim)
+    numbers = sorted(whole | set(single))
     if not numbers:
         raise Refusal("Select the posts to delete first.")
     if len(numbers) > MAX_AT_ONCE:
@@ -79,7 +86,7 @@ def delete_with_password(board: Board, numbers: list[int], password: str, *,
         raise Refusal("Enter the password you posted with.", 403)
     _count_checks(poster_key(secret, poster_token), len(numbers), clock.now())
     checked = _verified(board, numbers, password)
-    if file_only and not any(c.post.file_id for c in checked):
+    if (file_only or single) and not any(c.post.file_id for c in checked):
         raise Refusal("The selected posts have no file.")
     unlinked = []
     with write_transaction():
@@ -89,6 +96,11 @@ def delete_with_password(board: Board, numbers: list[int], password: str, *,
                 continue  # gone with its thread, deleted just before
             if current.password_hash != item.password_hash:
                 raise Refusal(f"Post No.{current.no} can no longer be deleted by password.", 403)
-            unlinked += removal.delete_post(current, file_only=file_only)
+            if current.no in single:
+                for tim in sorted(single[current.no]):
+                    post = Post.get_by_id(current.id)  # as the last deletion left it
+                    unlinked += removal.delete_post(post, only=tim)
+            else:
+                unlinked += removal.delete_post(current, file_only=file_only)
     store.remove_all(unlinked)
     return len(checked)

@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from leftbook import clock, media
-from leftbook.abuse import filebans, filters
+from leftbook.abuse import filters
 from leftbook.boards import Board
 from leftbook.database import write_transaction
-from leftbook.database.models import Backlink, BoardState, File, Post, Thread
+from leftbook.database.models import Backlink, BoardState, File, Post, PostFile, Thread
 from leftbook.events.fields import EventFields, checked_event
 from leftbook.media.store import FileStore
 from leftbook.posting import identity, markup, personal, tripcode
 from leftbook.posting.text import check_file_policy, checked_text, clean_text
+from leftbook.posting.uploads import Upload, check_count, clean_all, file_row
 from leftbook.refusal import THREAD_GONE, Refusal
 from leftbook.retention import removal
 
@@ -32,7 +33,7 @@ class PostInput:
     body: str = ""
     password: str = ""
     spoiler: bool = False
-    file_data: bytes | None = None
+    file_data: bytes | None = None  # a first file, for callers that send one
     filename: str | None = None
     poster_token: str | None = None
     event_start: str = ""
@@ -40,6 +41,12 @@ class PostInput:
     event_place: str = ""
     event_link: str = ""
     confirm_personal: bool = False  # post even though the personal-details guard warned
+    files: tuple[Upload, ...] = ()  # the files (after `file_data`, when both are given)
+
+    def uploads(self) -> tuple[Upload, ...]:
+        """Every non-empty file sent, in order."""
+        first = (Upload(self.file_data, self.filename),) if self.file_data else ()
+        return first + tuple(upload for upload in self.files if upload.data)
 
 
 @dataclass(frozen=True)
@@ -53,27 +60,9 @@ class PostingSite:
     workers: media.WorkerPool = field(default_factory=media.shared_pool)  # cleans uploads
 
 
-def _file_limits(board: Board) -> media.FileLimits:
-    # decoded size: as many bytes as the largest still picture takes (4 a pixel), whether
-    # spent on one picture or on an animation's frames
-    return media.FileLimits(max_bytes=board.max_file_bytes, max_pixels=board.max_pixels,
-                            max_frames=board.max_frames, thumb_size=board.thumb_size,
-                            max_decoded_bytes=4 * board.max_pixels)
-
-
-def _clean_file(board: Board, data: bytes, site: PostingSite,
-                file_refused: Callable[[], None] | None) -> media.ProcessedImage:
-    """The upload cleaned by a media worker; a refused file is reported to `file_refused`
-    (flood control counts it) before the Refusal goes on."""
-    try:
-        image = media.clean_upload(data, _file_limits(board), site.workers)
-        if filebans.is_banned(image.tim, image.phash):
-            raise Refusal("This file is banned from the site.", 403)
-    except Refusal:
-        if file_refused is not None:
-            file_refused()
-        raise
-    return image
+def _first_name(data: PostInput) -> str | None:
+    name = data.uploads()[0].filename
+    return name[:MAX_FILENAME] if name else None
 
 
 def _find_thread(board: str, no: int) -> int | None:
@@ -102,23 +91,8 @@ def _open_thread(board: Board, thread_no: int) -> Thread:
     return thread
 
 
-def _file_row(image: media.ProcessedImage, now: int, store: FileStore) -> str:
-    """The File row for a stored image; concurrent posts of one picture share it.
-
-    Stored again under the write lock: a prune pass may have unlinked an identical
-    picture since it was first written (that is a no-op when the files are there).
-    """
-    File.insert(
-        tim=image.tim, ext=image.ext, thumb_ext=image.thumb_ext, w=image.w, h=image.h,
-        tn_w=image.tn_w, tn_h=image.tn_h, fsize=image.fsize, md5=image.md5,
-        phash=image.phash, created=now,
-    ).on_conflict_ignore().execute()
-    store.store(image)
-    return image.tim
-
-
 def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None],
-            rendered: markup.Rendered, image: media.ProcessedImage | None,
+            rendered: markup.Rendered, files: list[media.CleanedFile],
             site: PostingSite, password_hash: str | None,
             event: EventFields | None) -> tuple[int, int, list]:
     name, trip, subject, body = text
@@ -140,23 +114,27 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         name=name, trip=trip, poster_id=poster_id, subject=subject or None, body=body,
         html=rendered.html, sage=sage,
         password_hash=password_hash,
-        file=_file_row(image, now, site.store) if image else None,
-        filename=data.filename[:MAX_FILENAME] if site.keep_filenames and data.filename else None,
-        spoiler=bool(image) and data.spoiler,
+        file=file_row(files[0], now, site.store) if files else None,
+        filename=_first_name(data) if site.keep_filenames and files else None,
+        spoiler=bool(files) and data.spoiler,
         event_start=event.start if event else None, event_end=event.end if event else None,
         event_place=event.place if event else None, event_link=event.link if event else None,
     )
+    PostFile.insert_many(
+        [(post.id, file_row(cleaned, now, site.store), position)
+         for position, cleaned in enumerate(files[1:], 1)],
+        fields=[PostFile.post, PostFile.file, PostFile.position]).execute()
     targets = Post.select(Post.id).where(Post.board == board.slug, Post.no.in_(rendered.quotes))
     Backlink.insert_many([(post.id, t.id) for t in targets],
                          fields=[Backlink.source, Backlink.target]).execute()
     if data.thread_no is not None:
         bump = not sage and thread.replies < board.bump_limit
         Thread.update(
-            replies=Thread.replies + 1, images=Thread.images + (1 if image else 0),
+            replies=Thread.replies + 1, images=Thread.images + (1 if files else 0),
             last_modified=now, bumped=now if bump else thread.bumped,
         ).where(Thread.id == thread.id).execute()
         return thread.no, no, []
-    if image:
+    if files:
         Thread.update(images=1).where(Thread.id == thread.id).execute()
     return thread.no, no, removal.fall_off(board, now, keep=thread.id)
 
@@ -174,33 +152,36 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
     guard refuses (422) a post that seems to carry personal details, unless the poster
     confirmed it (`confirm_personal`).
     """
-    new_thread, has_file = data.thread_no is None, bool(data.file_data)
+    uploads = data.uploads()
+    new_thread, has_file = data.thread_no is None, bool(uploads)
     subject, body = checked_text(board, data.subject, data.body, new_thread=new_thread,
                                  has_file=has_file)
     event = checked_event(board.events, new_thread, data.event_start, data.event_end,
                           data.event_place, data.event_link, clock.now())
     subject, body = (filters.apply_filters(board.filters, t) for t in (subject, body))
     check_file_policy(board, new_thread=new_thread, has_file=has_file)
+    check_count(board, uploads)
     name, trip = tripcode.parse_name(clean_text(data.name), site.tripcode_secret)
     if not data.confirm_personal:  # reads only: a warned post leaves nothing behind
         personal.check_post((name, subject, body, event.place if event else ""),
                             link=event.link if event else None)
     name = name or board.default_name
     rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
-    image = _clean_file(board, data.file_data, site, file_refused) if data.file_data else None
+    files = clean_all(board, uploads, site.workers, file_refused) if uploads else []
     # the slow hash is made before the write lock is taken, not while holding it
     password_hash = identity.hash_password(data.password) if data.password else None
-    wrote_file = site.store.store(image) if image else False
+    written = [cleaned for cleaned in files if site.store.store(cleaned)]
     try:
         with write_transaction():
             if guard is not None:
                 guard(body)
             thread_no, no, fallen = _record(
-                board, data, (name, trip, subject, body), rendered, image, site, password_hash,
+                board, data, (name, trip, subject, body), rendered, files, site, password_hash,
                 event)
     except BaseException as exc:
-        if wrote_file and File.get_or_none(File.tim == image.tim) is None:
-            site.store.remove(image.tim, image.ext, image.thumb_ext)
+        for cleaned in written:
+            if File.get_or_none(File.tim == cleaned.tim) is None:
+                site.store.remove(cleaned.tim, cleaned.ext, cleaned.thumb_ext)
         if isinstance(exc, IntegrityError):
             raise Refusal("The post could not be stored; please try again.", 409) from exc
         raise

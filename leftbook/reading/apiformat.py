@@ -10,7 +10,13 @@ Differences a client must know, all as in vichan unless said otherwise:
   (`LEFTBOOK_KEEP_FILENAMES=on`); otherwise it is the `tim`, so clients that need it still work.
 - Pages are counted from 0: `0.json` is the first index page, and `page` in catalog.json and
   threads.json starts at 0.
-- `images` counts image replies (the opening post's file is not counted), as in 4chan.
+- `images` counts replies with files (the opening post's files are not counted), as in 4chan.
+- A post's first file is in 4chan's fields; its further files are in `extra_files`, a list of
+  objects with the same file fields, as vichan gives them. `ext` names the kind (".pdf",
+  ".epub", ".webm", ".mp4", ".ogg", ".mp3" beside the image extensions); Leftbook adds
+  `kind` (for any file not an image: "pdf", "epub", "video", "audio"), `pages` (a PDF's
+  pages, an EPUB's sections) and `duration` (seconds of video or audio). `w` and `h` are a
+  video's size, a PDF's first page in points, an EPUB cover's size, 0 for audio.
 - `now` is in UTC.
 - `name` and `sub` are HTML-escaped, as 4chan sends them; `com` is the rendered HTML.
 
@@ -31,17 +37,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from leftbook.boards import Board
-from leftbook.database.models import Post, Thread
+from leftbook.database.models import File, Post, Thread
 from leftbook.reading.pages import ThreadView
 
 
-def _file_fields(post: Post) -> dict[str, Any]:
-    f = post.file
-    if f is None:
-        return {}
+def _one_file(post: Post, f: File, first: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "tim": f.tim,
-        "filename": PurePosixPath(post.filename).stem if post.filename else f.tim,
+        "filename": PurePosixPath(post.filename).stem if post.filename and first else f.tim,
         "ext": f.ext,
         "thumb_ext": f.thumb_ext,
         "fsize": f.fsize,
@@ -51,8 +54,25 @@ def _file_fields(post: Post) -> dict[str, Any]:
         "tn_w": f.tn_w,
         "tn_h": f.tn_h,
     }
+    if f.kind != "image":
+        fields["kind"] = f.kind
+    if f.pages:
+        fields["pages"] = f.pages
+    if f.duration:
+        fields["duration"] = f.duration
     if post.spoiler:
         fields["spoiler"] = 1
+    return fields
+
+
+def _file_fields(post: Post) -> dict[str, Any]:
+    """The first file in 4chan's fields, the others in `extra_files` (as vichan does)."""
+    files = post.files
+    if not files:
+        return {}
+    fields = _one_file(post, files[0], True)
+    if len(files) > 1:
+        fields["extra_files"] = [_one_file(post, f, False) for f in files[1:]]
     return fields
 
 
@@ -151,7 +171,9 @@ def board_dict(board: Board) -> dict[str, Any]:
         "pages": board.pages,
         "per_page": board.threads_per_page,
         "bump_limit": board.bump_limit,
-        "max_filesize": board.max_file_bytes,
+        "max_filesize": board.largest_file,
+        "max_files": board.max_files,
+        "file_kinds": list(board.kinds),
         "max_comment_chars": board.max_body,
         "spoilers": 1,
     }

@@ -7,11 +7,12 @@ from peewee import JOIN, fn
 
 from leftbook import clock
 from leftbook.boards import Board
-from leftbook.database.models import Backlink, BoardState, File, Post, Report, Thread
+from leftbook.database.models import Backlink, BoardState, File, Post, PostFile, Report, Thread
 from leftbook.events import listing
 from leftbook.refusal import THREAD_GONE, Refusal
 
 DASHBOARD_LIMIT = 100
+CHUNK = 500  # ids in one IN (...): old SQLite takes at most 999 parameters
 
 
 @dataclass
@@ -43,6 +44,21 @@ def _event_state(thread: Thread, now: int) -> str | None:
 
 def posts_with_files():
     return Post.select(Post, File).join(File, JOIN.LEFT_OUTER)
+
+
+def attach_files(posts: list[Post]) -> list[Post]:
+    """Load the further files of `posts` in one query a few hundred posts (`Post.files`)."""
+    ids = [post.id for post in posts if post.file_id]
+    extra: dict[int, list[File]] = defaultdict(list)
+    for start in range(0, len(ids), CHUNK):
+        rows = (PostFile.select(PostFile, File).join(File)
+                .where(PostFile.post.in_(ids[start:start + CHUNK]))
+                .order_by(PostFile.post, PostFile.position))
+        for row in rows:
+            extra[row.post_id].append(row.file)
+    for post in posts:
+        post.__dict__["_extra_files"] = extra.get(post.id, [])
+    return posts
 
 
 def backlinks_of(post_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
@@ -118,6 +134,7 @@ def index_page(board: Board, page: int) -> list[ThreadView]:
             omitted_images=thread.images - tail_images - (1 if op.file_id else 0),
             event_state=_event_state(thread, now),
         ))
+    attach_files([p for v in views for p in v.posts])
     ids = [p.id for v in views for p in v.posts]
     links = backlinks_of(ids)
     for view in views:
@@ -134,6 +151,7 @@ def catalog(board: Board) -> list[ThreadView]:
         for p in posts_with_files().where(Post.board == board.slug,
                                           Post.no.in_([t.no for t in threads]))
     }
+    attach_files(list(ops.values()))
     return [ThreadView(t, [ops[t.id]], event_state=_event_state(t, now))
             for t in threads if t.id in ops]
 
@@ -142,7 +160,8 @@ def thread_view(board: Board, no: int) -> ThreadView | None:
     thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == no)
     if thread is None:
         return None
-    posts = list(posts_with_files().where(Post.thread == thread.id).order_by(Post.no))
+    posts = attach_files(list(posts_with_files().where(Post.thread == thread.id)
+                              .order_by(Post.no)))
     return ThreadView(
         thread, posts,
         backlinks=backlinks_of([p.id for p in posts]),
@@ -182,8 +201,8 @@ def with_files(post_ids: list[int]) -> list[Post]:
     """Posts by id, with their files and threads joined (for the janitor dashboard)."""
     if not post_ids:
         return []
-    return list(Post.select(Post, File, Thread).join(File, JOIN.LEFT_OUTER).switch(Post)
-                .join(Thread).where(Post.id.in_(post_ids)))
+    return attach_files(list(Post.select(Post, File, Thread).join(File, JOIN.LEFT_OUTER)
+                             .switch(Post).join(Thread).where(Post.id.in_(post_ids))))
 
 
 def open_reports(boards: frozenset[str] | None) -> list[Report]:

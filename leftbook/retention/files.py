@@ -11,14 +11,16 @@ from collections.abc import Callable, Iterator
 from peewee import fn
 
 from leftbook.database import write_transaction
-from leftbook.database.models import File, Post
+from leftbook.database.models import File, Post, PostFile
 from leftbook.media.store import TIM_LENGTH, FileStore, is_partial
 from leftbook.retention.threads import chunks
 
 
 def _unreferenced():
-    in_use = Post.select(Post.id).where(Post.file == File.tim)
-    return File.select(File.tim, File.ext, File.thumb_ext).where(~fn.EXISTS(in_use))
+    first = Post.select(Post.id).where(Post.file == File.tim)
+    further = PostFile.select(PostFile.id).where(PostFile.file == File.tim)
+    return File.select(File.tim, File.ext, File.thumb_ext).where(
+        ~fn.EXISTS(first), ~fn.EXISTS(further))
 
 
 def count_unreferenced() -> int:

@@ -1,4 +1,8 @@
-"""Deleting threads and posts, and the files no post refers to any more (shared by every path)."""
+"""Deleting threads and posts, and the files no post refers to any more (shared by every path).
+
+A post's first file is `Post.file`, its further ones are `PostFile` rows; a post has further
+files only while it has a first one (deleting the first moves the next one up).
+"""
 
 from collections.abc import Iterable
 
@@ -6,7 +10,7 @@ from peewee import fn
 
 from leftbook import clock
 from leftbook.boards import Board
-from leftbook.database.models import BoardState, File, Post, Thread
+from leftbook.database.models import BoardState, File, Post, PostFile, Thread
 from leftbook.events import listing
 
 
@@ -15,17 +19,24 @@ def bump_version(board: str) -> None:
     BoardState.update(version=BoardState.version + 1).where(BoardState.slug == board).execute()
 
 
+def referenced(tims: Iterable[str]) -> set[str]:
+    """Those of `tims` that some post still refers to, as its first or a further file."""
+    candidates = list(set(tims))
+    if not candidates:
+        return set()
+    first = Post.select(Post.file).where(Post.file.in_(candidates)).tuples()
+    further = PostFile.select(PostFile.file).where(PostFile.file.in_(candidates)).tuples()
+    return {tim for (tim,) in first} | {tim for (tim,) in further}
+
+
 def release_files(tims: Iterable[str]) -> list[tuple[str, str, str]]:
     """Delete the File rows among `tims` that no post refers to; return what to unlink."""
     candidates = set(tims)
     if not candidates:
         return []
-    still_used = {
-        tim for (tim,) in Post.select(Post.file).where(Post.file.in_(candidates)).tuples()
-    }
     unused = list(
         File.select(File.tim, File.ext, File.thumb_ext)
-        .where(File.tim.in_(candidates - still_used))
+        .where(File.tim.in_(candidates - referenced(candidates)))
         .tuples()
     )
     if unused:
@@ -33,15 +44,20 @@ def release_files(tims: Iterable[str]) -> list[tuple[str, str, str]]:
     return unused
 
 
-def _files_of(query) -> set[str]:
-    return {tim for (tim,) in query.where(Post.file.is_null(False)).tuples()}
+def files_of(posts) -> set[str]:
+    """Every file (first and further) of the posts whose ids `posts` (a query) selects."""
+    first = Post.select(Post.file).where(Post.id.in_(posts), Post.file.is_null(False)).tuples()
+    further = PostFile.select(PostFile.file).where(PostFile.post.in_(posts)).tuples()
+    return {tim for (tim,) in first} | {tim for (tim,) in further}
 
 
 def delete_threads(thread_ids: list[int]) -> list[tuple[str, str, str]]:
     """Delete threads with their posts (call inside a write transaction)."""
     if not thread_ids:
         return []
-    tims = _files_of(Post.select(Post.file).where(Post.thread.in_(thread_ids)))
+    posts = Post.select(Post.id).where(Post.thread.in_(thread_ids))
+    tims = files_of(posts)
+    PostFile.delete().where(PostFile.post.in_(posts)).execute()
     Post.delete().where(Post.thread.in_(thread_ids)).execute()
     Thread.delete().where(Thread.id.in_(thread_ids)).execute()
     return release_files(tims)
@@ -56,21 +72,34 @@ def recount(thread: Thread) -> None:
     ).execute()
 
 
-def delete_post(post: Post, *, file_only: bool = False) -> list[tuple[str, str, str]]:
-    """Delete one post (an opening post takes its thread), or only its file."""
+def _drop_files(post: Post, tims: set[str]) -> None:
+    """Take `tims` off the post; the first remaining file becomes its first."""
+    remaining = [f.tim for f in post.files if f.tim not in tims]
+    PostFile.delete().where(PostFile.post == post.id).execute()
+    PostFile.insert_many([(post.id, tim, position) for position, tim in enumerate(
+        remaining[1:], 1)], fields=[PostFile.post, PostFile.file, PostFile.position]).execute()
+    Post.update(file=remaining[0] if remaining else None, file_deleted=True,
+                spoiler=post.spoiler and bool(remaining)).where(Post.id == post.id).execute()
+
+
+def delete_post(post: Post, *, file_only: bool = False,
+                only: str | None = None) -> list[tuple[str, str, str]]:
+    """Delete one post (an opening post takes its thread), or only its files (`file_only`),
+    or only its file `only` (a tim)."""
     thread = Thread.get_by_id(post.thread_id)
-    if file_only:
-        tim = post.file_id
-        Post.update(file=None, spoiler=False, file_deleted=tim is not None).where(
-            Post.id == post.id).execute()
-        unlinked = release_files([tim] if tim else [])
+    tims = {f.tim for f in post.files}
+    if only is not None or file_only:
+        dropped = tims & {only} if only is not None else tims
+        if dropped:
+            _drop_files(post, dropped)
+        unlinked = release_files(dropped)
     elif post.no == thread.no:
         unlinked = delete_threads([thread.id])
     else:
-        tims = [post.file_id] if post.file_id else []
+        PostFile.delete().where(PostFile.post == post.id).execute()
         Post.delete().where(Post.id == post.id).execute()
         unlinked = release_files(tims)
-    if file_only or post.no != thread.no:
+    if file_only or only is not None or post.no != thread.no:
         recount(thread)
     bump_version(post.board)
     return unlinked

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from peewee import fn
 
 from leftbook.boards import Board
-from leftbook.database.models import Post, Thread
+from leftbook.database.models import Post, PostFile, Thread
 from leftbook.retention.removal import bump_version, delete_threads, fall_off_order
 
 MAX_THREADS_PER_BATCH = 200
@@ -99,6 +99,10 @@ def count_doomed(board: Board, now: int) -> tuple[int, int, int, Counter]:
             tim for (tim,) in Post.select(Post.file)
             .where(Post.thread.in_(chunk), Post.file.is_null(False)).tuples()
         )
+        references.update(
+            tim for (tim,) in PostFile.select(PostFile.file).join(Post)
+            .where(Post.thread.in_(chunk)).tuples()
+        )
     return len(ids), posts, stale_hashes, references
 
 
@@ -107,11 +111,11 @@ def files_released_by(references: Counter) -> int:
     released = 0
     tims = list(references)
     for chunk in chunks(tims):
-        totals = (
-            Post.select(Post.file, fn.COUNT(Post.id))
-            .where(Post.file.in_(chunk)).group_by(Post.file).tuples()
-        )
-        released += sum(1 for tim, total in totals if total == references[tim])
+        totals: Counter = Counter()
+        for model, column in ((Post, Post.file), (PostFile, PostFile.file)):
+            totals.update(dict(model.select(column, fn.COUNT(model.id))
+                               .where(column.in_(chunk)).group_by(column).tuples()))
+        released += sum(1 for tim, total in totals.items() if total == references[tim])
     return released
 
 

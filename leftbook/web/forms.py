@@ -1,7 +1,7 @@
 """The forms posters fill in; flask-wtf adds and checks the CSRF token."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -29,7 +29,7 @@ class PostForm(FlaskForm):
     options = StringField(validators=[Length(max=100)])
     subject = StringField(validators=[Length(max=400)])
     body = TextAreaField(validators=[Length(max=MAX_FIELD)])
-    file = FileField()
+    file = MultipleFileField()  # one multiple input, or the field repeated
     spoiler = BooleanField()
     password = PasswordField(validators=[Length(max=128), printable])
     captcha_challenge = HiddenField(validators=[Length(max=300)])
@@ -57,7 +57,7 @@ def first_error(form: FlaskForm) -> str:
 
 
 class JanitorActionForm(FlaskForm):
-    do = StringField(validators=[Length(min=3, max=40)])
+    do = StringField(validators=[Length(min=3, max=120)])
     confirmed = BooleanField()
     report = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
     back = StringField(validators=[Optional(), Length(max=200)])

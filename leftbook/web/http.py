@@ -117,6 +117,18 @@ def selected_posts() -> list[int]:
     return [int(n) for n in numbers]
 
 
+FILE_CHOICE = re.compile(r"([1-9][0-9]{0,14}):([0-9a-f]{64})")
+
+
+def selected_files(limit: int = 40) -> list[tuple[int, str]]:
+    """The single files ticked in a page's form: (post number, tim)."""
+    values = request.form.getlist("file")
+    matches = [FILE_CHOICE.fullmatch(value) for value in values[:limit + 1]]
+    if len(values) > limit or not all(matches):
+        abort(400, "Files are chosen by post number and file name.")
+    return [(int(m.group(1)), m.group(2)) for m in matches if m]
+
+
 def numbered(numbers: list[int]) -> str:
     """'No.3' or 'No.3 and No.5' or 'No.3, No.5 and No.8'."""
     names = [f"No.{n}" for n in sorted(set(numbers))]

@@ -1,5 +1,7 @@
 """Janitors: a capability link becomes a session cookie; the dashboard lists reports to act on."""
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
@@ -21,6 +23,9 @@ DONE = {
     "sticky": "Made thread No.{no} sticky.", "unsticky": "Thread No.{no} is no longer sticky.",
     "dismiss": "Dismissed the report on No.{no}.",
 }
+ONE_FILE = {"delete-file": "Deleted one file of No.{no}.",
+            "ban-file": "Banned one file of No.{no} and deleted it everywhere."}
+TIM = re.compile(r"[0-9a-f]{64}")
 
 
 @blueprint.get("/<token>")
@@ -47,16 +52,19 @@ def act(board: str):
     form = JanitorActionForm()
     if not form.validate():
         abort(400, first_error(form))
-    action, _, number = form.do.data.partition(":")
-    if not POST_NUMBER.fullmatch(number):
+    action, _, target = form.do.data.partition(":")
+    number, _, tim = target.partition(":")
+    if not POST_NUMBER.fullmatch(number) or (tim and not TIM.fullmatch(tim)):
         abort(400, "The action names no post.")
     back = local_path(form.back.data or request.referrer, url_for("janitor.dashboard"))
     if action in actions.NEEDS_CONFIRMATION and not form.confirmed.data:
         return render_template("janitor_confirm.html", board=board, do=form.do.data, back=back,
                                posts=actions.same_id_posts(board, int(number)),
                                report=form.report.data, csrf_token=generate_csrf())
-    actions.act(grant, action, board, int(number), store(), report_id=form.report.data)
-    flash(DONE.get(action, "Done.").format(no=number), "done")
+    actions.act(grant, action, board, int(number), store(), report_id=form.report.data,
+                tim=tim or None)
+    done = ONE_FILE.get(action) if tim else None
+    flash((done or DONE.get(action, "Done.")).format(no=number), "done")
     return redirect(back, 303)
 
 

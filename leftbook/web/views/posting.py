@@ -4,13 +4,20 @@ from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from leftbook.posting import gate, identity, owndelete, posts
+from leftbook.posting.uploads import Upload
 from leftbook.refusal import Refusal
 from leftbook.web import reader
 from leftbook.web.cookies import PASSWORD_COOKIE, POSTER_COOKIE, cookie_options
 from leftbook.web.errors import refusal_response
 from leftbook.web.forms import DeleteForm, PostForm, first_error
 from leftbook.web.gate import keep_new_pass, pass_cookie
-from leftbook.web.http import done_with_selection, numbered, selected_posts, wants_json
+from leftbook.web.http import (
+    done_with_selection,
+    numbered,
+    selected_files,
+    selected_posts,
+    wants_json,
+)
 from leftbook.web.refused import refused_post_page
 from leftbook.web.site import boards, gate_policy, get_board, posting_site, secrets, store
 from leftbook.web.templating import filesize
@@ -35,7 +42,8 @@ def too_large(_exc: RequestEntityTooLarge):
     board = boards().get((request.view_args or {}).get("board", ""))
     message = "What you sent is larger than this site takes in one post."
     if board is not None:
-        message += f" Files may be at most {filesize(board.max_file_bytes)} each on /{board.slug}/."
+        message += (f" Files may be at most {filesize(board.largest_file)} each on "
+                    f"/{board.slug}/, {filesize(board.post_bytes)} together.")
     refusal = Refusal(message + " Go back: your text is still in the form there.", 413)
     if board is None or wants_json():
         return refusal_response(refusal)
@@ -43,13 +51,12 @@ def too_large(_exc: RequestEntityTooLarge):
 
 
 def _read_form(form: PostForm, poster_token: str, password: str) -> posts.PostInput:
-    upload = form.file.data
-    data = upload.read() if upload else None
+    files = tuple(Upload(upload.read(), upload.filename) for upload in form.file.data or ()
+                  if upload and upload.filename != "")
     return posts.PostInput(
         thread_no=form.thread.data, name=form.name.data or "", options=form.options.data or "",
         subject=form.subject.data or "", body=form.body.data or "", password=password,
-        spoiler=bool(form.spoiler.data), file_data=data or None,
-        filename=upload.filename if upload else None, poster_token=poster_token,
+        spoiler=bool(form.spoiler.data), files=files, poster_token=poster_token,
         event_start=form.event_start.data or "", event_end=form.event_end.data or "",
         event_place=form.event_place.data or "", event_link=form.event_link.data or "",
         confirm_personal=bool(form.confirm_personal.data),
@@ -97,10 +104,15 @@ def delete(board: str):
     form = DeleteForm()
     if not form.validate():
         abort(400, first_error(form))
-    numbers = selected_posts()
+    numbers, files = selected_posts(), selected_files()
     count = owndelete.delete_with_password(
         b, numbers, form.password.data or request.cookies.get(PASSWORD_COOKIE, ""),
         file_only=bool(form.file_only.data), store=store(),
-        poster_token=request.cookies.get(POSTER_COOKIE), secret=secrets().secret_key)
-    what = "the file of " if form.file_only.data else ""
-    return done_with_selection(b.slug, f"Deleted {what}{numbered(numbers)}.", deleted=count)
+        poster_token=request.cookies.get(POSTER_COOKIE), secret=secrets().secret_key,
+        files=files)
+    what = "the files of " if form.file_only.data else ""
+    parts = [f"{what}{numbered(numbers)}"] if numbers else []
+    if files:
+        parts.append(f"{len(files)} file{'s' if len(files) > 1 else ''} of "
+                     f"{numbered([no for no, _ in files])}")
+    return done_with_selection(b.slug, f"Deleted {' and '.join(parts)}.", deleted=count)
