@@ -228,7 +228,15 @@ def screen(attempt: Attempt, limits: FloodLimits) -> None:
         raise
 
 
-def under_flood(board: str) -> bool:
-    """True while flood control has switched captcha on for the site or this board."""
-    return bool(lockdown.settings_in_force([_flood_key("site"), _flood_key(board)]))
+def flood_keys(board: str) -> list[str]:
+    """The settings that say flood control switched captcha on for `board`."""
+    return [_flood_key("site"), _flood_key(board)]
+
+
+def under_flood(board: str, found: dict[str, str] | None = None) -> bool:
+    """True while flood control has switched captcha on for the site or this board
+    (`found`: those settings when already read, with `flood_keys`)."""
+    keys = flood_keys(board)
+    found = lockdown.settings_in_force(keys) if found is None else found
+    return any(key in found for key in keys)
 

@@ -1,7 +1,9 @@
 """The database behind a proxy, opened from `LEFTBOOK_DATABASE_URL`."""
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from peewee import Database, DatabaseProxy, Model, SqliteDatabase
 from playhouse.db_url import connect
@@ -19,6 +21,11 @@ SQLITE_PRAGMAS = {  # in this order: auto_vacuum only takes before the database 
 BUSY_TIMEOUT_SECONDS = 10
 POOL_SIZE = 32
 POOL_STALE_SECONDS = 300
+
+# SQLite's busy handler sleeps 1, 2, 5, 10... ms between tries, so threads of one process
+# queueing for the write lock would spend most of their time asleep: they queue here
+# instead, and only other processes (a CLI command, a second instance) meet the handler.
+_sqlite_writer = threading.Lock()
 
 
 class BaseModel(Model):
@@ -44,11 +51,34 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, SqliteDatabase)
 
 
+def connect_for_request() -> None:
+    """Make sure this thread has a connection. A SQLite connection is kept by its thread
+    from one request to the next (opening one and setting its pragmas cost more than a
+    whole cached page); a pooled one is taken from the pool."""
+    if database.is_closed():
+        database.connect()
+
+
+def release_after_request() -> None:
+    """End of a request: a pooled connection goes back to its pool; a SQLite one stays open
+    for the thread's next request (an idle WAL connection holds no snapshot and no lock, so
+    checkpoints and writers never wait on it)."""
+    if not database.is_closed() and not is_sqlite():
+        database.close()
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
-    lock = {"lock_type": "IMMEDIATE"} if is_sqlite() else {}
-    with database.atomic(**lock):
+    if not is_sqlite():
+        with database.atomic():
+            yield
+        return
+    if database.in_transaction():  # nested: the outer transaction holds what it needs
+        with database.atomic():
+            yield
+        return
+    with _sqlite_writer, database.atomic(lock_type="IMMEDIATE"):
         yield
 
 
@@ -60,6 +90,24 @@ def read_snapshot() -> Iterator[None]:
         if not is_sqlite():
             database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
+
+
+_compiled: dict[tuple[str, type], str] = {}
+
+
+def run_compiled(name: str, build: Callable[..., Any], *params: Any) -> Any:
+    """Run the query `build(*params)` makes; its SQL is generated once per database kind
+    and kept under `name` (the ORM's SQL generator costs more than a small query), then
+    run with each call's `params`. `build` must make a query of one shape whatever the
+    values, taking them as parameters in the order given: checked when it is compiled."""
+    key = (name, type(database.obj))
+    sql = _compiled.get(key)
+    if sql is None:
+        sql, built = build(*params).sql()
+        if list(built) != list(params):
+            raise ValueError(f"compiled query {name}: parameters {built!r}, not {params!r}")
+        _compiled[key] = sql
+    return database.execute_sql(sql, params)
 
 
 def bind(url: str) -> None:

@@ -42,13 +42,14 @@ class Ticket:
 
 
 def captcha_required(board: Board, new_thread: bool, mode: str | None,
-                     policy: GatePolicy) -> bool:
-    """Whether posting here needs a solved captcha; `mode` is the lockdown in force."""
+                     policy: GatePolicy, found: dict[str, str] | None = None) -> bool:
+    """Whether posting here needs a solved captcha; `mode` is the lockdown in force,
+    `found` the flood settings when already read."""
     if mode == "captcha" or policy.captcha == "always":
         return True
     if policy.captcha != "auto":
         return False
-    return (new_thread and board.captcha == "threads") or flood.under_flood(board.slug)
+    return (new_thread and board.captcha == "threads") or flood.under_flood(board.slug, found)
 
 
 def valid_pass(policy: GatePolicy, pass_cookie: str | None) -> str | None:
@@ -59,10 +60,12 @@ def valid_pass(policy: GatePolicy, pass_cookie: str | None) -> str | None:
 
 def form_gate(board: Board, new_thread: bool, pass_cookie: str | None,
               policy: GatePolicy) -> FormGate:
-    mode, message = lockdown.lockdown_for(board.slug)
+    found = lockdown.settings_in_force(
+        lockdown.lockdown_keys(board.slug) + flood.flood_keys(board.slug))  # one query
+    mode, message = lockdown.mode_in(found, board.slug)
     if mode == "readonly":
         return FormGate(closed=message)
-    needs = captcha_required(board, new_thread, mode, policy)
+    needs = captcha_required(board, new_thread, mode, policy, found)
     return FormGate(needs_captcha=needs and valid_pass(policy, pass_cookie) is None)
 
 

@@ -8,10 +8,6 @@ from leftbook.posting.identity import id_colour_class
 from leftbook.posting.markup import plain_text
 
 
-def isotime(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def shorttime(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -26,7 +22,7 @@ def filesize(size: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        id_class=id_colour_class, isotime=isotime, shorttime=shorttime, filesize=filesize,
+        id_class=id_colour_class, shorttime=shorttime, filesize=filesize,
         shown_text=plain_text,
     )
     app.jinja_env.trim_blocks = True
