@@ -43,11 +43,13 @@ def _p(times: list[float], share: float) -> float:
 
 
 def flood_reads(server, paths: list[str], posters: int, seconds: int) -> dict:
-    from servers import Server
+    from servers import Server, clone_database, drop_database
 
     data = server.data.parent / f"{server.data.name}-flood"
     shutil.copytree(server.data, data, ignore=shutil.ignore_patterns("serve-*.log"))
-    site = Server(server.name, server.code, data, server.threads, LEFTBOOK_FLOOD="on").start()
+    url = clone_database(server.database_url, "flood") if server.database_url else None
+    site = Server(server.name, server.code, data, server.threads, url,
+                  LEFTBOOK_FLOOD="on").start()
     try:
         _read(site.base, paths, 2)  # warm the page cache
         quiet = _read(site.base, paths, seconds / 2)
@@ -62,6 +64,8 @@ def flood_reads(server, paths: list[str], posters: int, seconds: int) -> dict:
     finally:
         site.stop()
         shutil.rmtree(data, ignore_errors=True)
+        if url:
+            drop_database(url)
     quiet_p50, flood_p50 = statistics.median(quiet), statistics.median(flood)
     return {"posters": posters, "quiet_p50_ms": round(quiet_p50, 1),
             "flood_p50_ms": round(flood_p50, 1), "ratio": round(flood_p50 / quiet_p50, 2),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 from flood_reads import flood_reads
-from servers import Server, free_port, wire_bytes
+from servers import Server, clone_database, drop_database, free_port, wire_bytes
 from wrk import post_rate, wrk_rate
 
 HERE = Path(__file__).resolve().parent
@@ -71,8 +71,8 @@ def spread(values: list[float]) -> str:
             if len(values) > 1 else f"{values[0]:.2f}")
 
 
-def report(hello: list[float], checkouts: list[Checkout], posts: int) -> None:
-    print(f"\n{posts} stored posts; hello world {spread(hello)} req/s "
+def report(hello: list[float], checkouts: list[Checkout], posts: int, database: str) -> None:
+    print(f"\n{posts} stored posts ({database}); hello world {spread(hello)} req/s "
           f"(median, range over {len(hello)} rounds)")
     print(f"{'checkout':<10}{'case':<14}{'req/s':>24}{'x hello world':>24}  target")
     for c in checkouts:
@@ -138,8 +138,10 @@ def main() -> None:
         for name, path in codes:
             data = work / name
             shutil.copytree(args.data_dir, data)
+            url = summary.get("database_url")
+            url = clone_database(url, name) if url else None  # PostgreSQL: a copy each
             checkouts.append(Checkout(name, Server(name, Path(path).resolve(), data,
-                                                   args.server_threads)))
+                                                   args.server_threads, url)))
         hello_base = f"http://127.0.0.1:{port}"
         Server.wait(hello_base + "/", hello)
         for c in checkouts:
@@ -174,11 +176,14 @@ def main() -> None:
     finally:
         for c in checkouts:
             c.server.stop()
+            if c.server.database_url:
+                drop_database(c.server.database_url)
         hello.terminate()
         hello.wait(timeout=15)
         time.sleep(0.5)
         shutil.rmtree(work, ignore_errors=True)
-    report(hello_rates, checkouts, summary["posts"])
+    report(hello_rates, checkouts, summary["posts"],
+           "PostgreSQL" if summary.get("database_url") else "SQLite")
     if args.out:
         args.out.write_text(json.dumps({
             "posts": summary["posts"], "hello": hello_rates,

@@ -4,6 +4,7 @@ import http.client
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,13 +28,16 @@ class Server:
     runs with -P so that no current directory shadows it) on data dir `data`."""
 
     def __init__(self, name: str, code: Path, data: Path, threads: int,
-                 **env: str) -> None:
+                 database_url: str | None = None, **env: str) -> None:
         self.name, self.code, self.data, self.threads = name, code, data, threads
+        self.database_url = database_url
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LEFTBOOK_")}
         self.env.update(PYTHONPATH=str(code), LEFTBOOK_DATA_DIR=str(data),
                         LEFTBOOK_BOARDS_DIR=str(data / "boards"), LEFTBOOK_TOR="off",
                         LEFTBOOK_FLOOD="off", LEFTBOOK_CAPTCHA="off",
                         LEFTBOOK_PRUNE_INTERVAL="3600")
+        if database_url:
+            self.env["LEFTBOOK_DATABASE_URL"] = database_url
         self.env.update(env)
         self.process: subprocess.Popen | None = None
         self.base = ""
@@ -71,6 +75,45 @@ class Server:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=20)
+
+
+def _admin(url: str):
+    import psycopg2  # the postgres extra
+
+    parts = urlsplit(url)
+    connection = psycopg2.connect(host=parts.hostname, port=parts.port,
+                                  user=parts.username or "postgres", dbname="postgres")
+    connection.autocommit = True
+    return connection, parts
+
+
+def clone_database(url: str, suffix: str) -> str:
+    """A copy of the PostgreSQL database `url` (CREATE DATABASE ... TEMPLATE), its URL."""
+    connection, parts = _admin(url)
+    source = parts.path.lstrip("/")
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{source}_{suffix}"')
+        cursor.execute(f'CREATE DATABASE "{source}_{suffix}" TEMPLATE "{source}"')
+    connection.close()
+    return parts._replace(path=f"/{source}_{suffix}").geturl()
+
+
+def drop_database(url: str) -> None:
+    connection, parts = _admin(url)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
+    connection.close()
+
+
+def count_posts(server: "Server") -> int:
+    if server.database_url:
+        import psycopg2
+
+        with psycopg2.connect(server.database_url) as connection, connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM post")
+            return cur.fetchone()[0]
+    with sqlite3.connect(f"file:{server.data / 'leftbook.db'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM post").fetchone()[0]
 
 
 def _raw(url: str, headers: dict[str, str]) -> tuple[int, int]:

@@ -1,13 +1,13 @@
 """wrk runs for the benches: a page's rate, and posting through the real form."""
 
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import requests
+from servers import count_posts
 
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
 WRK_TOTAL = re.compile(r"(\d+) requests in ([\d.]+)(ms|s|m)")
@@ -51,11 +51,6 @@ end
 """
 
 
-def _stored(data: Path) -> int:
-    with sqlite3.connect(f"file:{data / 'leftbook.db'}?mode=ro", uri=True) as db:
-        return db.execute("SELECT count(*) FROM post").fetchone()[0]
-
-
 def post_rate(server, board: str, threads: list[int], seconds: int, connections: int) -> dict:
     """Text replies through the form (no password typed: the site makes one) by
     `connections` concurrent clients; every acknowledged post must be stored."""
@@ -66,10 +61,10 @@ def post_rate(server, board: str, threads: list[int], seconds: int, connections:
         script.write(POST_SCRIPT % {"threads": ",".join(map(str, threads)), "board": board,
                                     "token": CSRF_INPUT.search(page).group(1),
                                     "cookie": cookie})
-    before = _stored(server.data)
+    before = count_posts(server)
     output = run_wrk(server.base + "/", {}, seconds, connections, Path(script.name))
     time.sleep(1)  # answers wrk cut off at the end may still be stored
-    stored = _stored(server.data) - before
+    stored = count_posts(server) - before
     Path(script.name).unlink()
     total = WRK_TOTAL.search(output)
     bad = WRK_BAD.search(output)

@@ -58,10 +58,16 @@ def valid_pass(policy: GatePolicy, pass_cookie: str | None) -> str | None:
     return pass_id if captcha.pass_left(pass_id) > 0 else None
 
 
+def setting_keys(board: str) -> list[str]:
+    """The settings `form_gate` reads for `board`."""
+    return lockdown.lockdown_keys(board) + flood.flood_keys(board)
+
+
 def form_gate(board: Board, new_thread: bool, pass_cookie: str | None,
-              policy: GatePolicy) -> FormGate:
-    found = lockdown.settings_in_force(
-        lockdown.lockdown_keys(board.slug) + flood.flood_keys(board.slug))  # one query
+              policy: GatePolicy, found: dict[str, str] | None = None) -> FormGate:
+    """What the post form shows; `found`: the `setting_keys` in force, when already read."""
+    if found is None:
+        found = lockdown.settings_in_force(setting_keys(board.slug))  # one query
     mode, message = lockdown.mode_in(found, board.slug)
     if mode == "readonly":
         return FormGate(closed=message)

@@ -3,11 +3,20 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
+from leftbook import clock
 from leftbook.boards import Board
 from leftbook.database import run_compiled
-from leftbook.database.models import Backlink, BoardState, File, Post, Report, Thread
+from leftbook.database.models import (
+    Backlink,
+    BoardState,
+    File,
+    Post,
+    Report,
+    Setting,
+    Thread,
+)
 from leftbook.refusal import THREAD_GONE, Refusal
 
 DASHBOARD_LIMIT = 100
@@ -29,6 +38,28 @@ def board_version(slug: str) -> int:
     row = run_compiled("board_version", lambda s: BoardState.select(BoardState.version).where(
         BoardState.slug == s), slug).fetchone()
     return (row[0] if row else 0) or 0
+
+
+def board_state(slug: str, settings: list[str]) -> tuple[int, dict[str, str]]:
+    """The board's version and those of the `settings` keys in force, in one round trip
+    (what every request for a board page needs; see web/fastpath.py)."""
+
+    def build(s: str, *rest: object):
+        version = BoardState.select(BoardState.version, SQL("NULL"), SQL("NULL")).where(
+            BoardState.slug == s)
+        found = Setting.select(SQL("NULL"), Setting.key, Setting.value).where(
+            Setting.key.in_(list(rest[:-1])),
+            Setting.expires.is_null() | (Setting.expires > rest[-1]))
+        return version + found  # UNION ALL
+
+    rows = run_compiled(f"board_state:{len(settings)}", build, slug, *settings, clock.now())
+    version, found = 0, {}
+    for number, key, value in rows.fetchall():
+        if key is None:
+            version = number or 0
+        else:
+            found[key] = value
+    return version, found
 
 
 def _posts():

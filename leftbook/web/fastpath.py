@@ -1,5 +1,5 @@
 """Shared pages answered before Flask: a reader with no session asking for a board page
-that is in the page cache gets it, or a 304, from two small queries and a dictionary.
+that is in the page cache gets it, or a 304, from one small query and a dictionary.
 
 Flask's own path (shared.py) renders and stores pages; this one only ever serves what it
 stored, under the key it stored it with (`shared.page_key`), so both answer alike. Anything
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from flask import Flask
 
 from leftbook.database import connect_for_request, release_after_request
-from leftbook.posting.gate import form_gate
+from leftbook.posting.gate import form_gate, setting_keys
 from leftbook.reading import pages
 from leftbook.web.cookies import FORM_COOKIE, JANITOR_COOKIE, PASS_COOKIE, cookie_options
 from leftbook.web.formcookie import FORM_COOKIE_SECONDS, new_form_cookie, valid_form_cookie
@@ -79,9 +79,9 @@ class FastPages:
         try:
             version, closed = 0, None
             if board is not None:
-                version = pages.board_version(board.slug)
+                version, found = pages.board_state(board.slug, setting_keys(board.slug))
                 gate = form_gate(board, match["thread"] is None, cookies.get(PASS_COOKIE),
-                                 gate_policy(config))
+                                 gate_policy(config), found)
                 if gate.needs_captcha:
                     return None  # a challenge for this reader alone
                 closed = gate.closed
