@@ -52,18 +52,31 @@ def is_sqlite() -> bool:
 
 
 def connect_for_request() -> None:
-    """Make sure this thread has a connection. A SQLite connection is kept by its thread
-    from one request to the next (opening one and setting its pragmas cost more than a
-    whole cached page); a pooled one is taken from the pool."""
+    """Make sure this thread has a sound connection: it keeps the one its last request
+    used unless that one was closed or broke since (see `release_after_request`)."""
+    if not database.is_closed() and not _sound(database.connection()):
+        database.close()
     if database.is_closed():
         database.connect()
 
 
+def _sound(connection: Any) -> bool:
+    """Whether a connection may serve the thread's next request: not in a transaction,
+    and (PostgreSQL, from the driver's own flags, no round trip) neither closed nor broken."""
+    if database.in_transaction():
+        return False
+    status = getattr(connection, "get_transaction_status", None)
+    return status is None or (not connection.closed and status() == 0)  # 0: idle
+
+
 def release_after_request() -> None:
-    """End of a request: a pooled connection goes back to its pool; a SQLite one stays open
-    for the thread's next request (an idle WAL connection holds no snapshot and no lock, so
-    checkpoints and writers never wait on it)."""
-    if not database.is_closed() and not is_sqlite():
+    """End of a request. The connection stays with its thread for the next one: opening a
+    SQLite connection and setting its pragmas, or taking one from the PostgreSQL pool
+    (which asks the server whether it is alive, a round trip), cost more than a whole
+    cached page. An idle connection holds no snapshot and no lock, so checkpoints and
+    writers never wait on it. One left in a transaction, closed or broken is closed (the
+    pool drops a broken one), and the thread's next request gets a sound one."""
+    if not database.is_closed() and not _sound(database.connection()):
         database.close()
 
 
