@@ -32,3 +32,40 @@ def test_reads_go_first_and_writes_one_at_a_time():
         write_lane.running -= 1  # the first post is done
         assert dispatcher._next() == (post2, write_lane)
     assert dispatcher.queue is dispatcher.lanes["read"].waiting
+
+
+def test_a_304_keeps_the_connection_open():
+    """waitress would close it after any answer without a body (see KeepAliveTask)."""
+    import http.client
+    import threading
+
+    from leftbook.serving.channels import Limits
+    from leftbook.serving.guard import GuardedServer
+
+    def app(environ, start_response):
+        if environ.get("HTTP_IF_NONE_MATCH"):
+            start_response("304 Not Modified", [("ETag", '"x"')])
+            return [b""]
+        start_response("200 OK", [("ETag", '"x"'), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = GuardedServer(app, Limits(), host="127.0.0.1", port=0, threads=2)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
+        for headers, status in (({}, 200), ({"If-None-Match": '"x"'}, 304),
+                                ({"If-None-Match": '"x"'}, 304), ({}, 200)):
+            connection.request("GET", "/", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == status
+            assert response.getheader("Connection") is None
+        sock = connection.sock
+        assert sock is not None, "one connection served all four"
+        connection.request("GET", "/", headers={"If-None-Match": '"x"', "Connection": "close"})
+        closing = connection.getresponse()
+        assert closing.status == 304 and closing.getheader("Connection") == "close"
+    finally:
+        server.close()
+        runner.join(timeout=10)
