@@ -172,8 +172,9 @@ def insert(model, fields: list, rows: list) -> None:
                 model.insert_many(chunk, fields=fields).execute()
 
 
-def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
-    """Create `data_dir` with a database of `total` posts and the bench board files."""
+def fill(total: int, data_dir: Path, seed: int = 1, database_url: str | None = None) -> dict:
+    """Create `data_dir` with a database of `total` posts and the bench board files; the
+    database is a SQLite file in it, or the empty PostgreSQL database `database_url`."""
     rng = random.Random(seed)
     boards = write_bench_boards(data_dir / "boards")
     slugs = list(boards)
@@ -185,9 +186,10 @@ def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
         if threads > boards[slug].capacity:
             raise SystemExit(f"{total} posts need {threads} threads on /{slug}/, "
                              f"more than its {boards[slug].capacity}")
-    database.initialize(open_database(f"sqlite:///{data_dir / 'leftbook.db'}"))
+    database.initialize(open_database(database_url or f"sqlite:///{data_dir / 'leftbook.db'}"))
     database.connect()
-    database.execute_sql("PRAGMA synchronous=OFF")
+    if database_url is None:
+        database.execute_sql("PRAGMA synchronous=OFF")
     upgrade()
     for trigger in fulltext.SQLITE_TRIGGERS:  # the search index is built once, at the end
         database.execute_sql(f"DROP TRIGGER {trigger}")
@@ -208,7 +210,16 @@ def fill(total: int, data_dir: Path, seed: int = 1) -> dict:
     print(f"search index built in {time.monotonic() - started:.0f} s", flush=True)
     summary["big_thread"] = {"board": slugs[0], "no": summary["threads"][slugs[0]][0],
                              "replies": BIG_THREAD_REPLIES}
-    database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if database_url is None:
+        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    else:  # rows were given their ids: move the sequences past them
+        for model in (Thread, Post, Backlink):
+            table = model._meta.table_name
+            sql = (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                   f"(SELECT max(id) FROM {table}))")  # table names from the models
+            database.execute_sql(sql)
+        database.execute_sql("ANALYZE")
+        summary["database_url"] = database_url
     database.close()
     (data_dir / "bench.json").write_text(json.dumps(summary))
     return summary
@@ -219,6 +230,8 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--data-dir", type=Path, help="default /tmp/leftbook-bench-<posts>")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", help="fill this empty PostgreSQL database instead "
+                        "of a SQLite file (bench/pages.py then copies it per checkout)")
     args = parser.parse_args()
     if args.posts <= BIG_THREAD_REPLIES:
         parser.error(f"--posts must be more than {BIG_THREAD_REPLIES}")
@@ -230,7 +243,7 @@ def main() -> None:
     data_dir.mkdir(parents=True, mode=0o700)
     started = time.monotonic()
     try:
-        summary = fill(args.posts, data_dir, args.seed)
+        summary = fill(args.posts, data_dir, args.seed, args.database_url)
     except BaseException:
         shutil.rmtree(data_dir)
         raise

@@ -1,232 +1,194 @@
-"""Measure a running `leftbook serve` on a data dir made by bench/fill.py (loopback only).
+"""Every figure of issue 18 in one run, side by side: Flask's hello world on the same server
+settings, then for each Leftbook checkout given (on its own copy of a data dir made by
+bench/fill.py): the 300-reply thread and a board index as full answers and as 304s, bytes
+on the wire, text posting with several concurrent posters, and page reads during a
+40-poster flood against reads in quiet.
 
-Pages: a board index and the 300-reply thread, as a first visit (no cookies, full page)
-and as a revalidation (the reader's cookie and `If-None-Match`, answered 304), with wrk
-when it is installed, else with a threaded Python client. Posting: real replies through
-the form (CSRF token, multipart) by a few Python clients.
+    .venv/bin/python bench/pages.py --data-dir /tmp/leftbook-bench-10000 \
+        --code before=/tmp/lb-before --code after=.
 
-    .venv/bin/python bench/pages.py --data-dir /tmp/leftbook-bench-1000000
+Page rates come from wrk (apt-get install wrk), in `--rounds` rounds that each measure hello
+world and every case of every checkout one after the other, so that a busy machine slows
+them alike; a ratio is a case's rate over the hello world rate of its round (median and
+range over the rounds). Loopback only; the servers are stopped by their PIDs.
 """
 
 import argparse
-import itertools
 import json
-import os
-import random
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import requests
+from flood_reads import flood_reads
+from servers import Server, clone_database, drop_database, free_port, wire_bytes
+from wrk import post_rate, wrk_rate
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
-WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
-WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
-WRK_TOTAL = re.compile(r"(\d+) requests in")
-WRK_BAD = re.compile(r"Non-2xx or 3xx responses: (\d+)")
-UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-START_SECONDS = 120
+HERE = Path(__file__).resolve().parent
+TARGETS = {"thread full": 0.5, "index full": 0.5, "thread 304": 0.8, "index 304": 0.8}
+BYTE_TARGETS = {"thread": 40_000, "index": 10_000}
+POST_TARGET = 300
+FLOOD_TARGET = 3.0
 
 
 @dataclass
-class Result:
+class Checkout:
     name: str
-    requests: int
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    statuses: dict[str, int] = field(default_factory=dict)
+    server: Server
+    cases: dict[str, dict[str, str]] = field(default_factory=dict)  # case -> wrk headers
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def page_cases(server: Server, thread: str, index: str) -> dict[str, tuple[str, dict]]:
+    """(path, headers) of each page case; checks that the 304 cases do answer 304."""
+    cases = {}
+    for name, path in (("thread", thread), ("index", index)):
+        reader = requests.Session()
+        first = reader.get(server.base + path, headers={"Accept-Encoding": "gzip"}, timeout=60)
+        first.raise_for_status()
+        cookie = "; ".join(f"{c.name}={c.value}" for c in reader.cookies)
+        again = {"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"],
+                 **({"Cookie": cookie} if cookie else {})}
+        check = requests.get(server.base + path, headers=again, timeout=60)
+        if check.status_code != 304:
+            raise SystemExit(f"{server.name}: revalidating {path} gave {check.status_code}")
+        cases[f"{name} full"] = (path, {"Accept-Encoding": "gzip"})
+        cases[f"{name} 304"] = (path, again)
+    return cases
 
 
-def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEFTBOOK_")}
-    env.update(LEFTBOOK_DATA_DIR=str(data_dir), LEFTBOOK_BOARDS_DIR=str(data_dir / "boards"),
-               LEFTBOOK_TOR="off", LEFTBOOK_FLOOD="off", LEFTBOOK_CAPTCHA="off")
-    leftbook = Path(sys.executable).parent / "leftbook"
-    with (data_dir / "serve.log").open("wb") as log:
-        return subprocess.Popen(
-            [str(leftbook), "serve", "--port", str(port), "--threads", str(threads),
-             "--no-onion"], env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT,
-        )
+def spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return (f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+            if len(values) > 1 else f"{values[0]:.2f}")
 
 
-def wait_until_serving(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"leftbook serve exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=5).raise_for_status()
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise SystemExit(f"leftbook serve did not answer {url} within {START_SECONDS}s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def run_wrk(name: str, url: str, headers: dict[str, str], seconds: int,
-            connections: int) -> Result:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "--latency", url]
-    for key, value in headers.items():
-        command += ["-H", f"{key}: {value}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True,
-                            timeout=seconds + 60).stdout
-    latency = {p: float(v) * UNIT_MS[u] for p, v, u in WRK_LATENCY.findall(output)}
-    bad = WRK_BAD.search(output)
-    return Result(name, int(WRK_TOTAL.search(output).group(1)),
-                  float(WRK_RATE.search(output).group(1)), latency["50"], latency["99"],
-                  {"non-2xx/3xx": int(bad.group(1))} if bad else {})
-
-
-def run_clients(name: str, make_client: Callable[[], Callable[[], int]], total: int,
-                workers: int, seconds: int) -> Result:
-    """`workers` threads, each with its own client, send up to `total` requests in `seconds`."""
-    latencies: list[float] = []
-    statuses: Counter = Counter()
-    lock = threading.Lock()
-    tickets = itertools.count()
-    deadline = time.monotonic() + seconds
-
-    def work() -> None:
-        send = make_client()
-        while next(tickets) < total and time.monotonic() < deadline:
-            started = time.perf_counter()
-            status = send()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed * 1000)
-                statuses[str(status)] += 1
-
-    began = time.perf_counter()
-    pool = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join(timeout=seconds + 60)
-    wall = time.perf_counter() - began
-    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return Result(name, len(latencies), len(latencies) / wall, cuts[49], cuts[98],
-                  dict(statuses))
-
-
-def getter(url: str, headers: dict[str, str]) -> Callable[[], Callable[[], int]]:
-    def make() -> Callable[[], int]:
-        session = requests.Session()
-        return lambda: session.get(url, headers=headers, timeout=30).status_code
-
-    return make
-
-
-def measure_page(name: str, url: str, seconds: int, connections: int) -> list[Result]:
-    """A first visit and a revalidation of `url`, after checking the revalidation gives 304."""
-    reader = requests.Session()
-    first = reader.get(url, timeout=30)
-    first.raise_for_status()
-    revalidate = {"Cookie": "; ".join(f"{c.name}={c.value}" for c in reader.cookies),
-                  "If-None-Match": first.headers["ETag"]}
-    check = requests.get(url, headers=revalidate, timeout=30)
-    if check.status_code != 304:
-        raise SystemExit(f"revalidating {url} gave {check.status_code}, not 304")
-    print(f"{name}: {len(first.content)} bytes", flush=True)
-    cases = [(f"{name} GET", {}), (f"{name} 304", revalidate)]
-    if shutil.which("wrk"):
-        return [run_wrk(case, url, headers, seconds, connections) for case, headers in cases]
-    return [run_clients(case, getter(url, headers), 10**9, connections, seconds)
-            for case, headers in cases]
-
-
-def poster(base: str, board: str, threads: list[int]) -> Callable[[], Callable[[], int]]:
-    """Clients that reply through the real form, each with its own cookies and CSRF token."""
-
-    def make() -> Callable[[], int]:
-        session = requests.Session()
-        page = session.get(f"{base}/{board}/res/{threads[0]}.html", timeout=30)
-        token = CSRF_INPUT.search(page.text).group(1)
-        rng = random.Random()
-
-        def send() -> int:
-            thread = rng.choice(threads)
-            fields = {"csrf_token": token, "thread": str(thread), "name": "", "options": "",
-                      "body": f">>{thread}\nbenchmark reply {rng.getrandbits(32):08x}"}
-            response = session.post(
-                f"{base}/{board}/post", files={k: (None, v) for k, v in fields.items()},
-                headers={"Accept": "application/json"}, timeout=60,
-            )
-            return response.status_code
-
-        return send
-
-    return make
-
-
-def report(results: list[Result]) -> None:
-    print(f"{'case':<24}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}  statuses")
-    for r in results:
-        print(f"{r.name:<24}{r.requests:>10}{r.requests_per_second:>10.1f}"
-              f"{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}  {r.statuses or ''}")
+def report(hello: list[float], checkouts: list[Checkout], posts: int, database: str) -> None:
+    print(f"\n{posts} stored posts ({database}); hello world {spread(hello)} req/s "
+          f"(median, range over {len(hello)} rounds)")
+    print(f"{'checkout':<10}{'case':<14}{'req/s':>24}{'x hello world':>24}  target")
+    for c in checkouts:
+        for case in c.rates:
+            target = TARGETS[case]
+            ok = statistics.median(c.ratios[case]) >= target
+            print(f"{c.name:<10}{case:<14}{spread(c.rates[case]):>24}"
+                  f"{spread(c.ratios[case]):>24}  >= {target} {'met' if ok else 'NOT met'}")
+    for c in checkouts:
+        r = c.results
+        for page, sizes in r.get("bytes", {}).items():
+            ok = sizes["gzip"] <= BYTE_TARGETS[page]
+            print(f"{c.name:<10}{page + ' bytes':<14}{sizes['plain']:>10} plain {sizes['gzip']:>8}"
+                  f" gzip (headers {sizes['headers']})  <= {BYTE_TARGETS[page]} "
+                  f"{'met' if ok else 'NOT met'}")
+        p = r.get("posting")
+        if p:
+            print(f"{c.name:<10}{'posting':<14}{p['per_second']:>10.1f} posts/s with "
+                  f"{p['connections']} posters: {p['acknowledged']} acknowledged, "
+                  f"{p['stored']} stored, {p['refused']} refused  >= {POST_TARGET} "
+                  f"{'met' if p['per_second'] >= POST_TARGET and p['lost'] == 0 else 'NOT met'}")
+        f = r.get("flood")
+        if f:
+            print(f"{c.name:<10}{'flood reads':<14}p50 {f['quiet_p50_ms']} ms quiet, "
+                  f"{f['flood_p50_ms']} ms with {f['posters']} posters = {f['ratio']}x "
+                  f"(p95 {f['quiet_p95_ms']} / {f['flood_p95_ms']} ms; {f['posts']})  <= "
+                  f"{FLOOD_TARGET}x {'met' if f['ratio'] <= FLOOD_TARGET else 'NOT met'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="made by bench/fill.py")
-    parser.add_argument("--seconds", type=int, default=10, help="per page measurement")
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--code", action="append", default=[], metavar="NAME=PATH",
+                        help="a Leftbook checkout to measure (repeat); default: this one")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="per wrk measurement")
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--server-threads", type=int, default=8)
-    parser.add_argument("--posts", type=int, default=300, help="replies to post")
-    parser.add_argument("--post-clients", type=int, default=4)
+    parser.add_argument("--post-seconds", type=int, default=10)
+    parser.add_argument("--posters", type=int, default=8, help="concurrent posting clients")
+    parser.add_argument("--flood-posters", type=int, default=40)
+    parser.add_argument("--flood-seconds", type=int, default=20)
+    parser.add_argument("--skip", default="", help="comma-separated: pages,posting,flood")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    skip = set(filter(None, args.skip.split(",")))
     summary = json.loads((args.data_dir / "bench.json").read_text())
     big = summary["big_thread"]
+    thread, index = f"/{big['board']}/res/{big['no']}.html", f"/{big['board']}/"
     reply_board = next(b for b in reversed(list(summary["threads"])) if b != big["board"])
+    codes = [c.split("=", 1) for c in args.code] or [["this", str(HERE.parent)]]
+    work = Path(tempfile.mkdtemp(prefix="leftbook-pages-"))
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = start_server(args.data_dir, port, args.server_threads)
+    with (work / "hello.log").open("wb") as log:  # waitress logs its queue depth there
+        hello = subprocess.Popen([sys.executable, str(HERE / "hello.py"), "--port", str(port),
+                                  "--threads", str(args.server_threads)], cwd=work,
+                                 env={"PYTHONPATH": str(HERE.parent), "PATH": "/usr/bin:/bin"},
+                                 stdout=log, stderr=subprocess.STDOUT)
+    checkouts: list[Checkout] = []
     try:
-        wait_until_serving(f"{base}/", process)
-        results = measure_page(f"/{big['board']}/ index", f"{base}/{big['board']}/",
-                               args.seconds, args.connections)
-        results += measure_page(f"{big['replies']}-reply thread",
-                                f"{base}/{big['board']}/res/{big['no']}.html",
-                                args.seconds, args.connections)
-        results.append(run_clients(
-            f"POST reply /{reply_board}/",
-            poster(base, reply_board, summary["threads"][reply_board][:10]),
-            args.posts, args.post_clients, max(args.seconds * 6, 60),
-        ))
+        for name, path in codes:
+            data = work / name
+            shutil.copytree(args.data_dir, data)
+            url = summary.get("database_url")
+            url = clone_database(url, name) if url else None  # PostgreSQL: a copy each
+            checkouts.append(Checkout(name, Server(name, Path(path).resolve(), data,
+                                                   args.server_threads, url)))
+        hello_base = f"http://127.0.0.1:{port}"
+        Server.wait(hello_base + "/", hello)
+        for c in checkouts:
+            c.server.start()
+            c.cases = page_cases(c.server, thread, index)
+            c.results["bytes"] = {page: wire_bytes(c.server.base + p)
+                                  for page, p in (("thread", thread), ("index", index))}
+        hello_rates: list[float] = []
+        for round_no in range(args.rounds if "pages" not in skip else 0):
+            rate = wrk_rate(hello_base + "/", {}, args.seconds, args.connections)
+            hello_rates.append(rate)
+            for c in checkouts:
+                for case, (path, headers) in c.cases.items():
+                    got = wrk_rate(c.server.base + path, headers, args.seconds, args.connections)
+                    c.rates.setdefault(case, []).append(got)
+                    c.ratios.setdefault(case, []).append(got / rate)
+            print(f"round {round_no + 1}: hello world {rate:.0f} req/s; " + "; ".join(
+                f"{c.name} " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in c.rates.items())
+                for c in checkouts), flush=True)
+        for c in checkouts:
+            if "posting" not in skip:
+                c.results["posting"] = post_rate(c.server, reply_board,
+                                                 summary["threads"][reply_board][:50],
+                                                 args.post_seconds, args.posters)
+                print(f"{c.name}: posting {c.results['posting']}", flush=True)
+            c.server.stop()
+        for c in checkouts:
+            if "flood" not in skip:
+                c.results["flood"] = flood_reads(c.server, [index, thread],
+                                                 args.flood_posters, args.flood_seconds)
+                print(f"{c.name}: flood {c.results['flood']}", flush=True)
     finally:
-        stop(process)
-    print(f"{summary['posts']} stored posts")
-    report(results)
+        for c in checkouts:
+            c.server.stop()
+            if c.server.database_url:
+                drop_database(c.server.database_url)
+        hello.terminate()
+        hello.wait(timeout=15)
+        time.sleep(0.5)
+        shutil.rmtree(work, ignore_errors=True)
+    report(hello_rates, checkouts, summary["posts"],
+           "PostgreSQL" if summary.get("database_url") else "SQLite")
     if args.out:
-        args.out.write_text(json.dumps({"posts": summary["posts"],
-                                        "results": [asdict(r) for r in results]}, indent=1))
+        args.out.write_text(json.dumps({
+            "posts": summary["posts"], "hello": hello_rates,
+            "checkouts": {c.name: {"rates": c.rates, "ratios": c.ratios, **c.results}
+                          for c in checkouts}}, indent=1, default=asdict))
 
 
 if __name__ == "__main__":

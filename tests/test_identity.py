@@ -137,3 +137,24 @@ def test_hashing_takes_tens_of_milliseconds():
         hash_password("hunter2")
         timings.append(time.perf_counter() - start)
     assert 0.005 < min(timings) < 0.5
+
+
+def test_site_passwords_are_signed_and_hashed_fast():
+    from leftbook.posting.identity import (
+        check_password,
+        hash_deletion_password,
+        is_site_password,
+        new_site_password,
+    )
+
+    key, other = b"k" * 32, b"o" * 32
+    made = new_site_password(key)
+    assert is_site_password(key, made) and not is_site_password(other, made)
+    assert not is_site_password(key, made[:-1] + ("x" if made[-1] != "x" else "y"))
+    assert len(made) == 48 and made != new_site_password(key)
+    fast = hash_deletion_password(made, key)
+    assert fast.startswith("sha256$") and check_password(made, fast)
+    assert not check_password(made + "x", fast) and not check_password("", fast)
+    assert hash_deletion_password(made, other).startswith("scrypt$")
+    assert hash_deletion_password("hunter22", key).startswith("scrypt$")
+    assert not check_password(made, "sha256$bad$bad")

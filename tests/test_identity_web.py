@@ -160,3 +160,21 @@ def test_generated_password_lets_a_poster_delete_without_typing_one(app, client,
     cookie = client.get_cookie("password").value
     assert len(cookie) >= 20
     assert delete(client, "soc", [op], "").status_code == 200
+
+
+def test_a_site_made_password_gets_a_fast_hash_a_chosen_one_scrypt(app, client, post):
+    """A password the site made is 128 random bits (a seized database does not make it
+    guessable, however fast its hash); one the poster typed may be weak: scrypt."""
+    made = post("soc", body="no password typed").get_json()["no"]
+    cookie = client.get_cookie("password").value
+    again = post("soc", body="the cookie again").get_json()["no"]
+    chosen = post("soc", body="typed", password="hunter22").get_json()["no"]
+    client.set_cookie("password", "s1." + cookie[3:-1] + ("A" if cookie[-1] != "A" else "B"))
+    forged = post("soc", body="a forged site password").get_json()["no"]
+    with app.app_context():
+        stored = {p.no: p.password_hash for p in Post.select()}
+    assert stored[made].startswith("sha256$") and stored[again].startswith("sha256$")
+    assert stored[chosen].startswith("scrypt$") and stored[forged].startswith("scrypt$")
+    client.set_cookie("password", cookie)
+    assert delete(client, "soc", [made, again], "").status_code == 200
+    assert delete(client, "soc", [chosen], "hunter22").status_code == 200

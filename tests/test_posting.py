@@ -140,11 +140,34 @@ def test_bad_input_is_refused_and_nothing_is_stored(app, post, new_thread):
     refused(post("nosuchboard"), 404, "no such board")
     refused(post("soc", thread=424242), 404, "does not exist")
     refused(post("soc", thread="abc"), 400, "thread")
-    refused(post("soc", csrf=False), 400, "CSRF")
-    refused(post("soc", csrf_token="forged"), 400, "CSRF")
     with app.app_context():
         assert Post.select().count() == 1
         assert Thread.select().count() == 1
+
+
+def forged(client, headers: dict | None = None):
+    return client.post("/soc/post", data={"body": "forged", "csrf_token": "same-site-cookie"},
+                       headers={"Accept": "application/json", **(headers or {})})
+
+
+def test_a_post_from_another_site_is_refused(app, client, post, new_thread):
+    """Forms are guarded by the SameSite=Strict form cookie (a browser never sends it with a
+    request another site makes), and by the browser's own word when it gives one."""
+    new_thread("soc")
+    form = client.get_cookie("form")
+    assert form is not None and form.http_only and form.same_site == "Strict"
+    refused(forged(client, {"Sec-Fetch-Site": "cross-site"}), 400, "CSRF")
+    refused(forged(client, {"Origin": "http://evil.onion"}), 400, "CSRF")
+    client.delete_cookie("form")  # what a browser sends with a form posted from elsewhere
+    refused(forged(client), 400, "CSRF")
+    client.set_cookie("form", form.value[:-1] + ("0" if form.value[-1] != "0" else "1"))
+    refused(forged(client), 400, "CSRF")
+    with app.app_context():
+        assert Post.select().where(Post.body == "forged").count() == 0
+    client.set_cookie("form", form.value)
+    for same_site in ({}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": "null"},
+                      {"Origin": "http://localhost"}):
+        assert forged(client, same_site).status_code == 200
 
 
 def test_refusal_is_an_html_page_without_a_stack_trace(post):

@@ -11,10 +11,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from peewee import fn
-
 from leftbook import clock
-from leftbook.abuse import lockdown
+from leftbook.abuse import floodcounts, lockdown
 from leftbook.database import is_sqlite, write_transaction
 from leftbook.database.models import FloodEvent, Setting
 from leftbook.refusal import Refusal
@@ -78,26 +76,17 @@ def body_digest(secret: bytes, board: str, body: str) -> str | None:
     return _keyed(secret, b"leftbook flood body", f"{board}\0{folded}") if folded else None
 
 
-def events(kind: str, key: str | None, since: int):
-    query = FloodEvent.select().where(FloodEvent.kind == kind, FloodEvent.time > since)
-    return query.where(FloodEvent.key == key) if key is not None else query
-
-
 def window_retry(kind: str, key: str | None, limit: int, window: int, now: int) -> int | None:
     """Seconds until a window count drops below `limit`, or None when it is below already."""
     since = now - window
-    if events(kind, key, since).count() < limit:
+    if floodcounts.count(kind, key, since) < limit:
         return None
-    newest_first = events(kind, key, since).order_by(FloodEvent.time.desc())
-    row = newest_first.offset(limit - 1).limit(1).first()
-    return (row.time if row else now) + window - now
+    time = floodcounts.nth_newest_time(kind, key, since, limit)
+    return (time if time is not None else now) + window - now
 
 
 def last_post(poster: str, now: int) -> int | None:
-    return (
-        events("poster", poster, now - POSTER_MEMORY)
-        .select(fn.MAX(FloodEvent.time)).scalar()
-    )
+    return floodcounts.last_time("poster", poster, now - POSTER_MEMORY)
 
 
 def _rate_checks(attempt: Attempt, limits: FloodLimits, newcomer: bool):
@@ -130,9 +119,9 @@ def _is_newcomer(attempt: Attempt, now: int) -> bool:
 def check(attempt: Attempt, limits: FloodLimits) -> None:
     """Refuse `attempt` if it would break a limit; reads only, changes nothing."""
     now = clock.now()
-    if attempt.body_digest and events("post", f"board:{attempt.board}",
-                                       now - limits.duplicate_window).where(
-            FloodEvent.digest == attempt.body_digest).exists():
+    if attempt.body_digest and floodcounts.digest_seen(
+            "post", f"board:{attempt.board}", now - limits.duplicate_window,
+            attempt.body_digest):
         raise Refusal("The same comment was posted here a moment ago; write something new.",
                       409, retry_after=limits.duplicate_window)
     if attempt.poster is not None:
@@ -181,7 +170,7 @@ def _record(rows: list[tuple[str, str, str | None]], attempt: Attempt, limits: F
     FloodEvent.insert_many([(k, key, d, now) for k, key, d in rows], fields=[
         FloodEvent.kind, FloodEvent.key, FloodEvent.digest, FloodEvent.time]).execute()
     for kind, key, limit, window, _message, scope in _rate_checks(attempt, limits, newcomer):
-        if events(kind, key, now - window).count() >= limit * FLOOD_ALARM:
+        if floodcounts.count(kind, key, now - window) >= limit * FLOOD_ALARM:
             mark_flood(scope)
 
 
@@ -224,17 +213,23 @@ def screen(attempt: Attempt, limits: FloodLimits) -> None:
         check(attempt, limits)
     except SharedRateCrossed as refusal:
         fresh_until = clock.now() + FLOOD_CAPTCHA_SECONDS // 2
-        if not Setting.select().where(Setting.key == _flood_key(refusal.scope),
-                                      Setting.expires > fresh_until).exists():
+        if not floodcounts.setting_lasts(_flood_key(refusal.scope), fresh_until):
             with write_transaction():
                 mark_flood(refusal.scope)
         raise
 
 
-def under_flood(board: str) -> bool:
-    """True while flood control has switched captcha on for the site or this board."""
-    return bool(lockdown.settings_in_force([_flood_key("site"), _flood_key(board)]))
+def flood_keys(board: str) -> list[str]:
+    """The settings that say flood control switched captcha on for `board`."""
+    return [_flood_key("site"), _flood_key(board)]
 
+
+def under_flood(board: str, found: dict[str, str] | None = None) -> bool:
+    """True while flood control has switched captcha on for the site or this board
+    (`found`: those settings when already read, with `flood_keys`)."""
+    keys = flood_keys(board)
+    found = lockdown.settings_in_force(keys) if found is None else found
+    return any(key in found for key in keys)
 
 
 def flood_alarms() -> dict[str, int]:

@@ -1,8 +1,10 @@
 """The database behind a proxy, opened from `LEFTBOOK_DATABASE_URL`."""
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import quote
 
 from peewee import (
@@ -30,6 +32,11 @@ POOL_SIZE = 32
 POOL_STALE_SECONDS = 300
 POOL_PARAMETERS = ("max_connections", "stale_timeout", "timeout")
 
+# SQLite's busy handler sleeps 1, 2, 5, 10... ms between tries, so threads of one process
+# queueing for the write lock would spend most of their time asleep: they queue here
+# instead, and only other processes (a CLI command, a second instance) meet the handler.
+_sqlite_writer = threading.Lock()
+
 
 class BaseModel(Model):
     class Meta:
@@ -54,11 +61,47 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, SqliteDatabase)
 
 
+def connect_for_request() -> None:
+    """Make sure this thread has a sound connection: it keeps the one its last request
+    used unless that one was closed or broke since (see `release_after_request`)."""
+    if not database.is_closed() and not _sound(database.connection()):
+        database.close()
+    if database.is_closed():
+        database.connect()
+
+
+def _sound(connection: Any) -> bool:
+    """Whether a connection may serve the thread's next request: not in a transaction,
+    and (PostgreSQL, from the driver's own flags, no round trip) neither closed nor broken."""
+    if database.in_transaction():
+        return False
+    status = getattr(connection, "get_transaction_status", None)
+    return status is None or (not connection.closed and status() == 0)  # 0: idle
+
+
+def release_after_request() -> None:
+    """End of a request. The connection stays with its thread for the next one: opening a
+    SQLite connection and setting its pragmas, or taking one from the PostgreSQL pool
+    (which asks the server whether it is alive, a round trip), cost more than a whole
+    cached page. An idle connection holds no snapshot and no lock, so checkpoints and
+    writers never wait on it. One left in a transaction, closed or broken is closed (the
+    pool drops a broken one), and the thread's next request gets a sound one."""
+    if not database.is_closed() and not _sound(database.connection()):
+        database.close()
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
-    lock = {"lock_type": "IMMEDIATE"} if is_sqlite() else {}
-    with database.atomic(**lock):
+    if not is_sqlite():
+        with database.atomic():
+            yield
+        return
+    if database.in_transaction():  # nested: the outer transaction holds what it needs
+        with database.atomic():
+            yield
+        return
+    with _sqlite_writer, database.atomic(lock_type="IMMEDIATE"):
         yield
 
 
@@ -108,6 +151,24 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise
     finally:
         connection.set_progress_handler(None, 0)
+
+
+_compiled: dict[tuple[str, type], str] = {}
+
+
+def run_compiled(name: str, build: Callable[..., Any], *params: Any) -> Any:
+    """Run the query `build(*params)` makes; its SQL is generated once per database kind
+    and kept under `name` (the ORM's SQL generator costs more than a small query), then
+    run with each call's `params`. `build` must make a query of one shape whatever the
+    values, taking them as parameters in the order given: checked when it is compiled."""
+    key = (name, type(database.obj))
+    sql = _compiled.get(key)
+    if sql is None:
+        sql, built = build(*params).sql()
+        if list(built) != list(params):
+            raise ValueError(f"compiled query {name}: parameters {built!r}, not {params!r}")
+        _compiled[key] = sql
+    return database.execute_sql(sql, params)
 
 
 def bind(url: str) -> None:

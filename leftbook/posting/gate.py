@@ -42,13 +42,14 @@ class Ticket:
 
 
 def captcha_required(board: Board, new_thread: bool, mode: str | None,
-                     policy: GatePolicy) -> bool:
-    """Whether posting here needs a solved captcha; `mode` is the lockdown in force."""
+                     policy: GatePolicy, found: dict[str, str] | None = None) -> bool:
+    """Whether posting here needs a solved captcha; `mode` is the lockdown in force,
+    `found` the flood settings when already read."""
     if mode == "captcha" or policy.captcha == "always":
         return True
     if policy.captcha != "auto":
         return False
-    return (new_thread and board.captcha == "threads") or flood.under_flood(board.slug)
+    return (new_thread and board.captcha == "threads") or flood.under_flood(board.slug, found)
 
 
 def valid_pass(policy: GatePolicy, pass_cookie: str | None) -> str | None:
@@ -57,12 +58,20 @@ def valid_pass(policy: GatePolicy, pass_cookie: str | None) -> str | None:
     return pass_id if captcha.pass_left(pass_id) > 0 else None
 
 
+def setting_keys(board: str) -> list[str]:
+    """The settings `form_gate` reads for `board`."""
+    return lockdown.lockdown_keys(board) + flood.flood_keys(board)
+
+
 def form_gate(board: Board, new_thread: bool, pass_cookie: str | None,
-              policy: GatePolicy) -> FormGate:
-    mode, message = lockdown.lockdown_for(board.slug)
+              policy: GatePolicy, found: dict[str, str] | None = None) -> FormGate:
+    """What the post form shows; `found`: the `setting_keys` in force, when already read."""
+    if found is None:
+        found = lockdown.settings_in_force(setting_keys(board.slug))  # one query
+    mode, message = lockdown.mode_in(found, board.slug)
     if mode == "readonly":
         return FormGate(closed=message)
-    needs = captcha_required(board, new_thread, mode, policy)
+    needs = captcha_required(board, new_thread, mode, policy, found)
     return FormGate(needs_captcha=needs and valid_pass(policy, pass_cookie) is None)
 
 

@@ -120,6 +120,48 @@ def _scrypt(password: str, salt: bytes, log_n: int, r: int, p: int) -> bytes:
     )
 
 
+_SITE_PASSWORD = re.compile(r"s1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})")
+_FAST_PREFIX = "sha256"
+
+
+def _site_password_mac(key: bytes, nonce: str) -> str:
+    digest = hmac.new(key, b"leftbook site password\0" + nonce.encode(), hashlib.sha256)
+    return _b64(digest.digest()[:16])
+
+
+def new_site_password(key: bytes) -> str:
+    """A deletion password made by the site (the browser keeps it in a cookie): 128 random
+    bits, signed with `key` so that only passwords the site made count as such."""
+    nonce = _b64(secrets.token_bytes(16))
+    return f"s1.{nonce}.{_site_password_mac(key, nonce)}"
+
+
+def is_site_password(key: bytes, password: str) -> bool:
+    """True if `password` was made by `new_site_password` with `key`."""
+    match = _SITE_PASSWORD.fullmatch(password)
+    return bool(match) and hmac.compare_digest(match[2], _site_password_mac(key, match[1]))
+
+
+def hash_deletion_password(password: str, key: bytes) -> str:
+    """The stored form of a deletion password. One the site made (128 random bits) cannot be
+    guessed from a seized database however fast its hash is, so it gets a salted SHA-256;
+    one the poster chose may be weak, so it gets the slow scrypt hash."""
+    if is_site_password(key, password):
+        salt = secrets.token_bytes(_SCRYPT_SALT_BYTES)
+        digest = hashlib.sha256(salt + password.encode()).digest()
+        return f"{_FAST_PREFIX}${_b64(salt)}${_b64(digest)}"
+    return hash_password(password)
+
+
+def _check_fast(password: str, parts: list[str]) -> bool:
+    try:
+        salt, expected = _unb64(parts[1]), _unb64(parts[2])
+    except (binascii.Error, ValueError):
+        return False
+    return len(salt) >= 8 and hmac.compare_digest(
+        hashlib.sha256(salt + password.encode()).digest(), expected)
+
+
 def hash_password(password: str) -> str:
     """Slow salted hash of a deletion password: ``scrypt$logN$r$p$salt$hash``."""
     if not password:
@@ -134,6 +176,8 @@ def check_password(password: str, stored: str) -> bool:
     if not password or not isinstance(stored, str):
         return False
     parts = stored.split("$")
+    if len(parts) == 3 and parts[0] == _FAST_PREFIX:
+        return _check_fast(password, parts)
     if len(parts) != 6 or parts[0] != "scrypt" or not all(x.isdigit() for x in parts[1:4]):
         return False
     log_n, r, p = (int(x) for x in parts[1:4])

@@ -9,10 +9,10 @@ from leftbook import clock, media
 from leftbook.abuse import filters
 from leftbook.boards import Board
 from leftbook.database import write_transaction
-from leftbook.database.models import Backlink, BoardState, File, Post, PostFile, Thread
+from leftbook.database.models import File, PostFile, Thread
 from leftbook.events.fields import EventFields, checked_event
 from leftbook.media.store import FileStore
-from leftbook.posting import identity, markup, personal, tripcode
+from leftbook.posting import identity, markup, personal, records, tripcode
 from leftbook.posting.text import check_file_policy, checked_text, clean_text
 from leftbook.posting.uploads import Upload, check_count, clean_all, file_row
 from leftbook.refusal import THREAD_GONE, Refusal
@@ -56,6 +56,7 @@ class PostingSite:
 
     tripcode_secret: bytes
     store: FileStore
+    password_key: bytes = b""  # signs the deletion passwords the site makes
     keep_filenames: bool = False
     workers: media.WorkerPool = field(default_factory=media.shared_pool)  # cleans uploads
 
@@ -65,23 +66,8 @@ def _first_name(data: PostInput) -> str | None:
     return name[:MAX_FILENAME] if name else None
 
 
-def _find_thread(board: str, no: int) -> int | None:
-    return (
-        Post.select(Post.thread_no).where(Post.board == board, Post.no == no).scalar()
-    )
-
-
-def _allocate_number(board: str) -> int:
-    """Next post number of `board`; the UPDATE takes the row's write lock, so no two get one."""
-    BoardState.insert(slug=board).on_conflict_ignore().execute()
-    BoardState.update(
-        last_no=BoardState.last_no + 1, version=BoardState.version + 1
-    ).where(BoardState.slug == board).execute()
-    return BoardState.select(BoardState.last_no).where(BoardState.slug == board).scalar()
-
-
-def _open_thread(board: Board, thread_no: int) -> Thread:
-    thread = Thread.get_or_none(Thread.board == board.slug, Thread.no == thread_no)
+def _open_thread(board: Board, thread_no: int) -> records.OpenThread:
+    thread = records.open_thread(board.slug, thread_no)
     if thread is None:
         raise Refusal(THREAD_GONE, 404)
     if thread.locked:
@@ -99,7 +85,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
     now = clock.now()
     sage = "sage" in data.options.lower().split()
     thread = _open_thread(board, data.thread_no) if data.thread_no is not None else None
-    no = _allocate_number(board.slug)
+    no = records.allocate_number(board.slug)
     if thread is None:
         thread = Thread.create(board=board.slug, no=no, salt=identity.new_thread_salt(),
                                created=now, bumped=now, last_modified=now,
@@ -109,7 +95,7 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         identity.thread_poster_id(bytes(thread.salt), data.poster_token)
         if board.ids and data.poster_token else None
     )
-    post = Post.create(
+    post_id = records.insert_post(
         board=board.slug, no=no, thread=thread.id, thread_no=thread.no, time=now,
         name=name, trip=trip, poster_id=poster_id, subject=subject or None, body=body,
         html=rendered.html, sage=sage,
@@ -120,19 +106,14 @@ def _record(board: Board, data: PostInput, text: tuple[str, str, str, str | None
         event_start=event.start if event else None, event_end=event.end if event else None,
         event_place=event.place if event else None, event_link=event.link if event else None,
     )
-    PostFile.insert_many(
-        [(post.id, file_row(cleaned, now, site.store), position)
-         for position, cleaned in enumerate(files[1:], 1)],
-        fields=[PostFile.post, PostFile.file, PostFile.position]).execute()
-    targets = Post.select(Post.id).where(Post.board == board.slug, Post.no.in_(rendered.quotes))
-    Backlink.insert_many([(post.id, t.id) for t in targets],
-                         fields=[Backlink.source, Backlink.target]).execute()
+    if len(files) > 1:
+        PostFile.insert_many([(post_id, file_row(cleaned, now, site.store), position)
+                              for position, cleaned in enumerate(files[1:], 1)],
+                             fields=[PostFile.post, PostFile.file, PostFile.position]).execute()
+    records.add_backlinks(board.slug, post_id, sorted(set(rendered.quotes)))
     if data.thread_no is not None:
         bump = not sage and thread.replies < board.bump_limit
-        Thread.update(
-            replies=Thread.replies + 1, images=Thread.images + (1 if files else 0),
-            last_modified=now, bumped=now if bump else thread.bumped,
-        ).where(Thread.id == thread.id).execute()
+        records.count_reply(thread.id, 1 if files else 0, now, now if bump else thread.bumped)
         return thread.no, no, []
     if files:
         Thread.update(images=1).where(Thread.id == thread.id).execute()
@@ -166,10 +147,11 @@ def create_post(board: Board, data: PostInput, site: PostingSite,
         personal.check_post((name, subject, body, event.place if event else ""),
                             link=event.link if event else None)
     name = name or board.default_name
-    rendered = markup.render(body, board.slug, _find_thread, boards.__contains__)
+    rendered = markup.render(body, board.slug, records.thread_of_post, boards.__contains__)
     files = clean_all(board, uploads, site.workers, file_refused) if uploads else []
-    # the slow hash is made before the write lock is taken, not while holding it
-    password_hash = identity.hash_password(data.password) if data.password else None
+    # a slow hash is made before the write lock is taken, not while holding it
+    password_hash = (identity.hash_deletion_password(data.password, site.password_key)
+                     if data.password else None)
     written = [cleaned for cleaned in files if site.store.store(cleaned)]
     try:
         with write_transaction():

@@ -10,6 +10,7 @@ from leftbook.refusal import Refusal
 SORTS = {  # name in the URL -> what the page calls it
     "bump": "last bump", "created": "creation", "replies": "replies", "files": "files",
 }
+DEFAULT_SORT = "bump"
 MAX_FILTER = 100  # characters
 MAX_FILTER_WORDS = 8
 
@@ -26,7 +27,7 @@ class CatalogOrder:
 
 def catalog_order(sort: str | None, text: str | None) -> CatalogOrder:
     """Read the catalog's `sort` and filter `q` arguments (missing: bump order, no filter)."""
-    sort = sort or "bump"
+    sort = sort or DEFAULT_SORT
     if sort not in SORTS:
         raise Refusal("A catalog sorts by " + ", ".join(SORTS) + ".")
     text = text or ""

@@ -3,11 +3,21 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from leftbook import clock
 from leftbook.boards import Board
-from leftbook.database.models import Backlink, BoardState, File, Post, PostFile, Report, Thread
+from leftbook.database import run_compiled
+from leftbook.database.models import (
+    Backlink,
+    BoardState,
+    File,
+    Post,
+    PostFile,
+    Report,
+    Setting,
+    Thread,
+)
 from leftbook.events import listing
 from leftbook.refusal import THREAD_GONE, Refusal
 
@@ -27,14 +37,39 @@ class ThreadView:
 
 
 def board_version(slug: str) -> int:
-    version = BoardState.select(BoardState.version).where(BoardState.slug == slug).scalar()
-    return version or 0
+    """The board's version: every change to what its pages show bumps it (one small
+    query, its SQL made once: pages ask for it on every request, 304s included)."""
+    row = run_compiled("board_version", lambda s: BoardState.select(BoardState.version).where(
+        BoardState.slug == s), slug).fetchone()
+    return (row[0] if row else 0) or 0
 
 
-def listing_version(board: Board) -> tuple[int, ...]:
-    """What a board's pages are made from: its version, and on an event board also the
-    half-day, since events become today's and past ones as time passes."""
-    version = board_version(board.slug)
+def board_state(slug: str, settings: list[str]) -> tuple[int, dict[str, str]]:
+    """The board's version and those of the `settings` keys in force, in one round trip
+    (what every request for a board page needs; see web/fastpath.py)."""
+
+    def build(s: str, *rest: object):
+        version = BoardState.select(BoardState.version, SQL("NULL"), SQL("NULL")).where(
+            BoardState.slug == s)
+        found = Setting.select(SQL("NULL"), Setting.key, Setting.value).where(
+            Setting.key.in_(list(rest[:-1])),
+            Setting.expires.is_null() | (Setting.expires > rest[-1]))
+        return version + found  # UNION ALL
+
+    rows = run_compiled(f"board_state:{len(settings)}", build, slug, *settings, clock.now())
+    version, found = 0, {}
+    for number, key, value in rows.fetchall():
+        if key is None:
+            version = number or 0
+        else:
+            found[key] = value
+    return version, found
+
+
+def listing_version(board: Board, version: int | None = None) -> tuple[int, ...]:
+    """What a board's pages are made from: its version (read unless given), and on an event
+    board also the half-day, since events become today's and past ones as time passes."""
+    version = board_version(board.slug) if version is None else version
     return (version, listing.period(clock.now())) if board.events else (version,)
 
 
@@ -219,3 +254,18 @@ def find_post(board: Board, no: int) -> Post | None:
     """Post `no` of `board` with its thread loaded in the same query (one snapshot)."""
     return (Post.select(Post, Thread).join(Thread)
             .where(Post.board == board.slug, Post.no == no).get_or_none())
+
+
+NAV_AROUND = 4  # pages linked on either side of the current one
+
+
+def shown_pages(page: int, count: int) -> list[int | None]:
+    """The page numbers an index links: the first, the last and those near `page`, with
+    None for a gap. A board of a hundred pages does not send a hundred links a page."""
+    near = range(max(1, page - NAV_AROUND), min(count, page + NAV_AROUND) + 1)
+    shown: list[int | None] = []
+    for n in sorted({1, count, *near}):
+        if shown and shown[-1] is not None and n > shown[-1] + 1:
+            shown.append(None)
+        shown.append(n)
+    return shown

@@ -16,6 +16,7 @@ from typing import Any
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError, TransferEncodingNotImplemented
+from waitress.task import WSGITask
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,27 @@ class StrictParser(HTTPRequestParser):
             raise ParsingError("Transfer-Encoding is not allowed in an HTTP/1.0 request.")
 
 
+class KeepAliveTask(WSGITask):
+    """waitress closes the connection after any answer that has no body and so no
+    Content-Length (every 304 Not Modified): HTTP/1.1 knows where such an answer ends, so
+    the connection is kept. A revalidated page then costs no new connection (over Tor, a
+    new stream to the onion service: a round trip through the circuit)."""
+
+    keep_bodiless = False
+
+    def build_response_header(self) -> bytes:
+        self.keep_bodiless = (not self.has_body and self.version == "1.1" and
+                              self.request.headers.get("CONNECTION", "").lower() != "close")
+        try:
+            return super().build_response_header()
+        finally:
+            self.keep_bodiless = False
+
+    def set_close_on_finish(self) -> None:
+        if not self.keep_bodiless:
+            super().set_close_on_finish()
+
+
 class TimedChannel(HTTPChannel):
     """An HTTPChannel that knows when its current request began and how fast it arrives.
 
@@ -85,6 +107,7 @@ class TimedChannel(HTTPChannel):
     """
 
     parser_class = StrictParser
+    task_class = KeepAliveTask
     doomed = False
     """Chosen for eviction: neither read nor written again; the server closes it."""
     accepted_round = 0

@@ -9,7 +9,8 @@ connections then wait in the kernel's backlog until an old one times out. Here i
 - new connections are always accepted; when more than `Limits.budget` are open, the ones
   that have wasted the longest (see `TimedChannel.assess`) are closed to make room.
   Connections whose request a worker is serving are never evicted;
-- the loop uses poll(), not select(), so descriptors above 1024 work.
+- the loop uses poll(), not select(), so descriptors above 1024 work;
+- reads are served before posts (dispatch.py), so a posting flood does not queue readers.
 
 Behind Tor every client is 127.0.0.1, so nothing here can tell clients apart: fairness
 comes from evicting the most wasteful connections, not from per-client counts.
@@ -29,6 +30,7 @@ from waitress.adjustments import Adjustments
 from waitress.server import TcpWSGIServer
 
 from leftbook.serving.channels import Limits, TimedChannel
+from leftbook.serving.dispatch import start_dispatcher
 
 ACCEPT_BATCH = 64
 """Connections accepted per wake-up (waitress accepts one), so a backlog drains quickly."""
@@ -68,7 +70,9 @@ class GuardedServer(TcpWSGIServer):
         self.next_report = time.monotonic() + REPORT_INTERVAL
         adjustments = {"connection_limit": limits.budget, "backlog": BACKLOG,
                        **MEMORY_BOUNDS, **adjustments}
-        super().__init__(application, map={}, adj=Adjustments(**adjustments))
+        adj = Adjustments(**adjustments)
+        super().__init__(application, map={}, adj=adj,
+                         dispatcher=start_dispatcher(adj.threads))
 
     @property
     def live(self) -> int:

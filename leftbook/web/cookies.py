@@ -9,3 +9,4 @@ JANITOR_COOKIE = "janitor"
 def cookie_options(max_age: int | None = None) -> dict:
     return {"httponly": True, "samesite": "Strict", "secure": False, "max_age": max_age,
             "path": "/"}
+FORM_COOKIE = "form"

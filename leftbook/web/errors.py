@@ -17,10 +17,11 @@ from flask import (
     render_template,
     request,
 )
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from leftbook.refusal import Refusal
+from leftbook.web.formcookie import PUBLIC_FORM_TOKEN
 from leftbook.web.gate import PageGate, current_challenge
 from leftbook.web.http import back_to, wants_json
 
@@ -65,7 +66,7 @@ def refusal_response(refusal: Refusal):
     if refusal.captcha and not wants_json():
         page = render_template(
             "captcha_solve.html", title="Captcha needed",
-            gate=PageGate(challenge=current_challenge()), csrf_token=generate_csrf(),
+            gate=PageGate(challenge=current_challenge()), csrf_token=PUBLIC_FORM_TOKEN,
             message=f"{refusal.message} {CAPTCHA_HINT}")
         return make_response(page, refusal.status)
     retry_after = refusal.extra.get("retry_after")

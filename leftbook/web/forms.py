@@ -1,4 +1,5 @@
-"""The forms posters fill in; flask-wtf adds and checks the CSRF token."""
+"""The forms posters fill in: readers' forms are guarded by the SameSite form cookie
+(formcookie.py), janitors' by flask-wtf's session token."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -23,7 +24,15 @@ def printable(_form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError("use letters, digits, spaces and punctuation only.")
 
 
-class PostForm(FlaskForm):
+class ReaderForm(FlaskForm):
+    """A form on pages shared by every reader: the SameSite form cookie guards it
+    (formcookie.py), not a token in the page."""
+
+    class Meta:
+        csrf = False
+
+
+class PostForm(ReaderForm):
     thread = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_POST_NO)])
     name = StringField(validators=[Length(max=200)])
     options = StringField(validators=[Length(max=100)])
@@ -42,7 +51,7 @@ class PostForm(FlaskForm):
     confirm_personal = BooleanField()  # post despite the personal-details warning
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(ReaderForm):
     password = PasswordField(validators=[Length(max=128), printable])
     file_only = BooleanField()
 
@@ -63,12 +72,12 @@ class JanitorActionForm(FlaskForm):
     back = StringField(validators=[Optional(), Length(max=200)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(ReaderForm):
     reason = StringField(validators=[Length(max=32)])
     text = StringField(validators=[Length(max=1000)])
 
 
-class WatchForm(FlaskForm):
+class WatchForm(ReaderForm):
     """The watch button on a thread and the unwatch buttons on /watched."""
 
     do = StringField(validators=[AnyOf(("watch", "unwatch"))])

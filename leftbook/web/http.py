@@ -13,39 +13,23 @@ from flask import (
     jsonify,
     redirect,
     request,
-    session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 
 from leftbook import clock
 from leftbook.boards import Board
 from leftbook.database import read_snapshot
 from leftbook.reading import pages
-from leftbook.web import reader
-from leftbook.web.gate import page_gate
 from leftbook.web.pagecache import etag_for
-from leftbook.web.site import onion_host
 
 POST_NUMBER = re.compile(r"[1-9][0-9]{0,14}")  # below MAX_POST_NO, as URLs take them
+
+
 def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
         "text/html"
     ]
-
-
-def viewer_state() -> tuple[str, ...]:
-    """What makes one reader's copy of a page differ from another's (form tokens, prefill)."""
-    generate_csrf()
-    gate = page_gate()
-    return (
-        session.get("csrf_token", ""),
-        onion_host() or "",
-        repr(session.get("_flashes", "")),  # a message waiting to be shown
-        reader.state(),  # "(You)" marks and watched threads
-        *(gate.state if gate else ()),
-    )
 
 
 def version_seen_at(key: str, version: object) -> int:
@@ -82,13 +66,6 @@ def conditional(parts: tuple, last_modified: int, render: Callable[[], str],
     response.last_modified = datetime.fromtimestamp(last_modified, UTC)
     response.headers["Cache-Control"] = cache_control
     return response
-
-
-def not_modified_or(version_parts: tuple, render: Callable[[], str]) -> Response:
-    """An HTML page, 304 when the reader's copy is current; it carries their form tokens."""
-    last_modified = version_seen_at(repr(version_parts[:2]), version_parts)
-    return conditional((*version_parts, *viewer_state()), last_modified, render,
-                       "text/html", cache_control="private, no-cache")
 
 
 def board_conditional(board: Board, kind: tuple, render: Callable[[], str],

@@ -112,6 +112,14 @@ def stylesheet_url() -> str | None:
     return url_for("reader.stylesheet", v=posts_digest(posts)) if posts else None
 
 
+def page_variant() -> tuple[str, ...]:
+    """What a page shows for this browser alone: the link to its "(You)" stylesheet."""
+    if OWN_COOKIE not in request.cookies:
+        return ()
+    url = stylesheet_url()
+    return (url,) if url else ()
+
+
 def you_css(posts: list[Ref]) -> str:
     """Rules marking the reader's own posts and the quote links that point at them."""
     rules = []

@@ -3,11 +3,11 @@ excepted: browsers cannot be handed them back), the reason above it, and a captc
 when one is needed, so that one more submit posts it. Nothing was stored."""
 
 from flask import render_template, request
-from flask_wtf.csrf import generate_csrf
 
 from leftbook.boards import Board
 from leftbook.posting import gate
 from leftbook.refusal import Refusal
+from leftbook.web.formcookie import PUBLIC_FORM_TOKEN
 from leftbook.web.gate import PageGate, current_challenge, pass_cookie
 from leftbook.web.site import gate_policy
 
@@ -39,7 +39,7 @@ def refused_post_page(board: Board, refusal: Refusal, *, form_read: bool = True)
     page = render_template(
         "post_refused.html", board=board, thread_no=thread_no, refusal=refusal.message,
         refusal_extra=refusal.extra, refill=_sent() if form_read else {},
-        csrf_token=generate_csrf(),
+        csrf_token=PUBLIC_FORM_TOKEN,
         posting_gate=PageGate(closed=shown.closed,
                               challenge=current_challenge() if needs_captcha else None))
     retry_after = refusal.extra.get("retry_after")

@@ -31,6 +31,9 @@ SECURITY_HEADERS = {
 }
 
 
+_HEADER_LIST = list(SECURITY_HEADERS.items())
+
+
 HOST_WITH_PORT = re.compile(r"^(\[[0-9a-f:]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$")
 
 
@@ -71,6 +74,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.extend(_HEADER_LIST)  # no view sets these: add, not replace
         response.headers.pop("Server", None)
         return response

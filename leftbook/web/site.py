@@ -2,6 +2,9 @@
 workers, read from the app (built once by `create_app`), and the domain's policy objects
 made from them."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import abort, current_app
 
 from leftbook.boards import Board
@@ -41,10 +44,11 @@ def get_board(slug: str) -> Board:
     return board
 
 
-def gate_policy() -> GatePolicy:
-    configured = settings()
-    limits = current_app.config.get("FLOOD_LIMITS")
-    return GatePolicy(secret=secrets().secret_key, captcha=configured.captcha,
+def gate_policy(config: Mapping[str, Any] | None = None) -> GatePolicy:
+    """The posting gate's policy, from this app's config (or `config`, outside a request)."""
+    config = current_app.config if config is None else config
+    configured, limits = config["SETTINGS"], config.get("FLOOD_LIMITS")
+    return GatePolicy(secret=config["SECRETS"].secret_key, captcha=configured.captcha,
                       flood=configured.flood, **({"limits": limits} if limits else {}))
 
 
@@ -54,4 +58,5 @@ def media_workers() -> WorkerPool:
 
 def posting_site() -> PostingSite:
     return PostingSite(tripcode_secret=secrets().tripcode_secret, store=store(),
+                       password_key=secrets().secret_key,
                        keep_filenames=settings().keep_filenames, workers=media_workers())

@@ -1,8 +1,6 @@
 """The captcha picture, and solving a captcha on its own (after a refused post)."""
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
 
 from leftbook.abuse import captcha
 from leftbook.posting.gate import Ticket
@@ -26,11 +24,8 @@ def image(token: str) -> Response:
 
 @blueprint.post("/captcha/solve")
 def solve() -> Response:
-    """Solve a captcha on its own (after a refusal); grants the pass cookie."""
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError:
-        abort(400, "The security token is missing or expired: reload the page.")
+    """Solve a captcha on its own (after a refusal); grants the pass cookie. A reader's
+    form: the SameSite form cookie guards it (formcookie.py)."""
     secret = secrets().secret_key
     captcha.solve(secret, request.form.get("captcha_challenge", ""),
                   request.form.get("captcha_answer", "")[:32])

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, render_template, request
 
 from leftbook.reading import apiformat, catalogs, overboard
 from leftbook.web.fragments import fragment
-from leftbook.web.http import conditional, not_modified_or, version_seen_at
+from leftbook.web.http import conditional, version_seen_at
+from leftbook.web.shared import shared_page
 from leftbook.web.site import boards
 
 blueprint = Blueprint("overboard", __name__, url_prefix="/overboard")
@@ -23,18 +24,18 @@ def _scope() -> tuple[tuple[str, ...], tuple[int, ...]]:
 @blueprint.get("/", defaults={"page": 1})
 def index(page: int):
     slugs, version = _scope()
-    count = overboard.page_count(slugs)
-    if not 1 <= page <= count:
-        abort(404, f"The overboard has only {count} page{'s' if count > 1 else ''}.")
 
     def render() -> str:
+        count = overboard.page_count(slugs)
+        if not 1 <= page <= count:
+            abort(404, f"The overboard has only {count} page{'s' if count > 1 else ''}.")
         body = fragment((KEY, "index", page, slugs, version), "_index_threads.html",
                         lambda: {"board": None, "show_board": True,
                                  "views": overboard.index_page(slugs, page - 1)})
         return render_template("overboard.html", threads_html=body, page=page,
                                page_count=count)
 
-    return not_modified_or((KEY, "index", page, slugs, version), render)
+    return shared_page(None, (slugs, version), render, scope=KEY)
 
 
 @blueprint.get("/catalog.html")
@@ -55,7 +56,9 @@ def catalog():
         return render_template("overboard_catalog.html", catalog_html=body, order=order,
                                sorts=catalogs.SORTS)
 
-    return not_modified_or((KEY, "catalog", slugs, version, order.sort, order.words), render)
+    variant = () if order.sort == catalogs.DEFAULT_SORT else (order.sort,)
+    return shared_page(None, (slugs, version), render, variant=(*variant, *order.words),
+                       scope=KEY, share=not order.words)
 
 
 @blueprint.get("/catalog.json")

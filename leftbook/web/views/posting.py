@@ -77,7 +77,7 @@ def create(board: str):
         raise Refusal(first_error(form))
     poster_token = _poster_token()
     password = form.password.data or request.cookies.get(PASSWORD_COOKIE) or (
-        identity.new_poster_token())
+        identity.new_site_password(secrets().secret_key))
     policy = gate_policy()
     ticket = gate.let_in(b, form.thread.data is None, pass_cookie(),
                          (form.captcha_challenge.data or "", form.captcha_answer.data or ""),

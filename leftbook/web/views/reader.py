@@ -2,11 +2,11 @@
 the "(You)" stylesheet, the watch button's form and the `/watched` page."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request
-from flask_wtf.csrf import generate_csrf
 
 from leftbook.reading import pages, watched
 from leftbook.refusal import Refusal
 from leftbook.web import reader
+from leftbook.web.formcookie import PUBLIC_FORM_TOKEN
 from leftbook.web.forms import WatchForm, first_error
 from leftbook.web.http import local_path
 from leftbook.web.site import get_board
@@ -34,7 +34,7 @@ def watched_page():
              for ref, seen in reversed(threads.items()) if ref in now]
     response = current_app.make_response(render_template(
         "watched.html", threads=shown, gone=len(threads) - len(shown),
-        csrf_token=generate_csrf()))
+        csrf_token=PUBLIC_FORM_TOKEN))
     if len(shown) < len(threads):  # forget the threads that were pruned or deleted
         reader.store_watched(response, {ref: seen for ref, seen in threads.items()
                                         if ref in now})

@@ -1,11 +1,11 @@
 """Readers reporting posts (no JavaScript: the selected posts' form with a Report button)."""
 
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
 
 from leftbook.moderation import reports
 from leftbook.reading import pages
 from leftbook.web.cookies import POSTER_COOKIE
+from leftbook.web.formcookie import PUBLIC_FORM_TOKEN
 from leftbook.web.forms import ReportForm, first_error
 from leftbook.web.http import done_with_selection, numbered, selected_posts
 from leftbook.web.site import get_board, secrets
@@ -20,7 +20,7 @@ def report_page(board: str, no: int):
     post = pages.existing_post(b, no)
     back = url_for("boards.thread", board=b.slug, no=post.thread_no, _anchor=f"p{no}")
     return render_template("report.html", board=b, post=post, back=back,
-                           reasons=reports.REASONS, csrf_token=generate_csrf())
+                           reasons=reports.REASONS, csrf_token=PUBLIC_FORM_TOKEN)
 
 
 @blueprint.post("/<board>/report")
