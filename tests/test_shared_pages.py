@@ -12,6 +12,7 @@ from leftbook.database.models import Post
 from leftbook.retention import prune as retention
 from tests.helpers import CSRF_INPUT
 from tests.test_janitor import act, grant, open_link
+from tests.test_reader import STYLESHEET, post_from, watch
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -194,3 +195,69 @@ def test_posts_made_are_all_kept_when_the_cache_is_warm(app, client, post, new_t
         assert f"reply {n}" in plain(fetch(client, f"/soc/res/{op}.html", **GZIP))
     with app.app_context():
         assert Post.select().count() == 6
+
+
+def test_what_a_browser_remembers_makes_its_own_copy_never_anothers(app, new_thread):
+    """A poster's page links its "(You)" stylesheet and a watcher's says it watches: each
+    is kept and compressed like the shared page, and goes to no other browser."""
+    op = new_thread("soc", body="the thread")
+    path = f"/soc/res/{op}.html"
+    poster, watcher, stranger = app.test_client(), app.test_client(), app.test_client()
+    post_from(poster, thread=str(op), body="my reply")
+    assert watch(watcher, "soc", op).status_code == 303
+    copies = {}
+    for name, browser in (("stranger", stranger), ("poster", poster), ("watcher", watcher)):
+        for _ in range(2):  # rendered, then from the cache
+            answer = fetch(browser, path, **GZIP)
+            assert answer.headers["Content-Encoding"] == "gzip", name
+            copies[name] = (plain(answer), answer.get_etag()[0])
+    assert STYLESHEET.search(copies["poster"][0]) and "Unwatch" not in copies["poster"][0]
+    assert "Unwatch" in copies["watcher"][0] and not STYLESHEET.search(copies["watcher"][0])
+    shared = copies["stranger"][0]
+    assert not STYLESHEET.search(shared) and "Unwatch" not in shared
+    assert plain(fetch(app.test_client(), path, **GZIP)) == shared, "the fast path's copy"
+    for name, browser in (("stranger", stranger), ("poster", poster), ("watcher", watcher)):
+        for other, (_page, etag) in copies.items():
+            expected = 304 if other == name else 200
+            assert revalidate(browser, path, etag).status_code == expected, (name, other)
+
+
+def test_a_catalogs_order_is_its_own_page_and_a_filter_the_readers_alone(client, post,
+                                                                       new_thread,
+                                                                       frozen_clock):
+    frozen_clock(1_800_000_000)
+    older = new_thread("soc", body="alpha thread")
+    frozen_clock(1_800_000_060)
+    new_thread("soc", body="beta thread")
+    frozen_clock(1_800_000_120)
+    post("soc", thread=older, body="a bump")
+    reader = client.application.test_client()
+
+    def order(page: str) -> list[str]:
+        return re.findall(r"(alpha|beta) thread", page)
+
+    default = fetch(reader, "/soc/catalog.html", **GZIP)
+    by_creation = fetch(reader, "/soc/catalog.html?sort=created", **GZIP)
+    assert order(plain(default)) == ["alpha", "beta"]
+    assert order(plain(by_creation)) == ["beta", "alpha"]
+    assert plain(fetch(reader, "/soc/catalog.html", **GZIP)) == plain(default)
+    assert revalidate(reader, "/soc/catalog.html", by_creation.get_etag()[0]).status_code == 200
+    filtered = fetch(reader, "/soc/catalog.html?q=beta", **GZIP)
+    assert order(plain(filtered)) == ["beta"] and "Content-Encoding" not in filtered.headers
+    assert order(plain(fetch(reader, "/soc/catalog.html", **GZIP))) == ["alpha", "beta"]
+
+
+def test_an_event_boards_pages_change_with_the_day_on_the_fast_path(app, event_thread,
+                                                                    frozen_clock):
+    frozen_clock(1_800_000_000)  # 2027-01-15 08:00 UTC
+    event_thread("2027-01-15T19:00", subject="tonight")
+    reader = app.test_client()
+    fetch(reader, "/events/")
+    calls = []
+    original = app.full_dispatch_request
+    app.full_dispatch_request = lambda: calls.append(1) or original()
+    first = fetch(reader, "/events/")
+    assert calls == [] and "Happening today" in plain(first)
+    frozen_clock(1_800_000_000 + 28 * 3600)  # noon the next day: the event is over
+    later = revalidate(reader, "/events/", first.get_etag()[0])
+    assert later.status_code == 200 and "Past events" in plain(later)
