@@ -12,6 +12,8 @@ def channel(command: str, length: int = 0):
 def test_lanes():
     assert lane_of(channel("GET")) == lane_of(channel("HEAD")) == "read"
     assert lane_of(channel("POST", 900)) == "write"
+    assert lane_of(channel("POST", 3 * 8000 + 2000)) == "write", "8 000 characters of text"
+    assert lane_of(channel("POST", 40_000)) == "bulk", "a post with a picture waits apart"
     assert lane_of(channel("POST", SMALL_BODY + 1)) == "bulk"
     assert lane_of(SimpleNamespace(requests=[])) == "read"
 

@@ -10,7 +10,8 @@ and the threads serve the lanes in order:
 - small writes (a text post, a deletion, a report): one at a time, so that a flood of them
   holds the interpreter lock beside a read for one request's time at most; they queue on
   SQLite's write lock one at a time anyway, and each is a millisecond or so of work;
-- large writes (uploads, whose cleaning runs in worker processes): up to `bulk` at once.
+- large writes (uploads, whose cleaning runs in worker processes for up to seconds): up to
+  `bulk` at once, beside the small ones.
 """
 
 from collections import deque
@@ -19,7 +20,10 @@ from dataclasses import dataclass, field
 from waitress.task import ThreadedTaskDispatcher
 
 READS = frozenset({"GET", "HEAD"})
-SMALL_BODY = 256 * 1024  # bytes: a text post's form is at most a few dozen KB
+# bytes: a text post's form (8 000 characters, multipart) stays below it, and so does little
+# else: any body larger carries a file, whose cleaning can take the media workers seconds,
+# and must not hold up the text posts queued behind it
+SMALL_BODY = 32 * 1024
 
 
 @dataclass
