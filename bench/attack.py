@@ -45,7 +45,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hostile_files import flat_webp, progressive_jpeg_bomb, small_png
-from pages import CSRF_INPUT, free_port, stop, wait_until_serving
+from servers import free_port, stop_process, wait_until_serving
+from wrk import CSRF_INPUT
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ("jpeg", "webp", "idle", "slowloris", "slowbody", "delete", "prune")
@@ -188,7 +189,7 @@ class Server:
         return self.process.pid
 
     def stop(self) -> None:
-        stop(self.process)
+        stop_process(self.process)
 
 
 # --- memory ---------------------------------------------------------------------------------

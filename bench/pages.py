@@ -26,7 +26,14 @@ from pathlib import Path
 
 import requests
 from flood_reads import flood_reads
-from servers import Server, clone_database, drop_database, free_port, wire_bytes
+from servers import (
+    Server,
+    clone_database,
+    drop_database,
+    free_port,
+    wait_until_serving,
+    wire_bytes,
+)
 from wrk import post_rate, wrk_rate
 
 HERE = Path(__file__).resolve().parent
@@ -143,7 +150,7 @@ def main() -> None:
             checkouts.append(Checkout(name, Server(name, Path(path).resolve(), data,
                                                    args.server_threads, url)))
         hello_base = f"http://127.0.0.1:{port}"
-        Server.wait(hello_base + "/", hello)
+        wait_until_serving(hello_base + "/", hello)
         for c in checkouts:
             c.server.start()
             c.cases = page_cases(c.server, thread, index)

@@ -50,31 +50,38 @@ class Server:
                  str(self.threads), "--no-onion"], env=self.env, cwd=self.data,
                 stdout=log, stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{port}"
-        self.wait(self.base + "/", self.process)
+        wait_until_serving(self.base + "/", self.process)
         return self
-
-    @staticmethod
-    def wait(url: str, process: subprocess.Popen) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"the server for {url} exited with {process.returncode}")
-            try:
-                requests.get(url, timeout=10).raise_for_status()
-                return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise SystemExit(f"nothing answered {url} within {START_SECONDS}s")
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+        if process is not None:
+            stop_process(process)
+
+
+def wait_until_serving(url: str, process: subprocess.Popen) -> None:
+    """Return once `url` answers 2xx; exit the bench if the server died or never answered."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server for {url} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=10).raise_for_status()
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing answered {url} within {START_SECONDS}s")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM (the server finishes what it serves), then SIGKILL after 20 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
 
 
 def _admin(url: str):
