@@ -9,7 +9,7 @@ SALTS = {
     "janitor-session": "leftbook.janitor.session.v1",
     "captcha": "leftbook.captcha.challenge",
     "captcha-pass": "leftbook.captcha.pass",
-    "reader-posts": "leftbook.reader.posts.v1",
+    "reader-posts": "leftbook.reader.posts.v2",  # v2: a random version first
     "reader-watch": "leftbook.reader.watch.v1",
 }
 

@@ -150,3 +150,21 @@ def test_the_server_stores_nothing_of_own_posts_or_watched_threads(app):
     for name in ("you", "watch"):
         value = me.get_cookie(name).value
         assert value and value not in everything and value.split(".")[0] not in everything
+
+
+def test_the_stylesheet_link_is_not_made_from_the_posts(app, client, new_thread):
+    """Its version is random, new at each change: the page variant cached under it
+    (shared.py) cannot be matched to a list of posts by hashing candidate lists."""
+    op = new_thread("soc", body="a thread")
+    versions = []
+    for _ in range(2):  # the same list of posts, remembered twice
+        response = app.response_class()
+        cookie = client.get_cookie("you")
+        with app.test_request_context(headers={"Cookie": f"you={cookie.value}"}):
+            reader.remember_own_post(response, "soc", op)
+        client.set_cookie("you", response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1])
+        link = STYLESHEET.search(client.get(f"/soc/res/{op}.html").get_data(as_text=True))
+        versions.append(link.group(1))
+    assert versions[0] != versions[1]
+    assert "immutable" in client.get(versions[1]).headers["Cache-Control"]
+    assert "immutable" not in client.get(versions[0]).headers["Cache-Control"]

@@ -51,10 +51,10 @@ def test_posting_cookies_are_httponly_and_strict(client, post):
 def test_crash_shows_friendly_500_without_traceback(app, client, monkeypatch):
     from leftbook.reading import pages
 
-    def explode(_slug):
+    def explode(*_args):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(pages, "board_version", explode)
+    monkeypatch.setattr(pages, "board_state", explode)  # every board page reads it first
     response = client.get("/soc/")
     body = response.get_data(as_text=True)
     assert response.status_code == 500

@@ -10,6 +10,7 @@ import pytest
 from leftbook import create_app
 from leftbook.database.models import Post
 from leftbook.retention import prune as retention
+from leftbook.web import pagecache, shared
 from tests.helpers import CSRF_INPUT
 from tests.test_janitor import act, grant, open_link
 from tests.test_reader import STYLESHEET, post_from, watch
@@ -261,3 +262,32 @@ def test_an_event_boards_pages_change_with_the_day_on_the_fast_path(app, event_t
     frozen_clock(1_800_000_000 + 28 * 3600)  # noon the next day: the event is over
     later = revalidate(reader, "/events/", first.get_etag()[0])
     assert later.status_code == 200 and "Past events" in plain(later)
+
+
+def test_a_page_is_compressed_once_per_version_not_per_request(app, post, new_thread,
+                                                               monkeypatch):
+    op = new_thread("soc", body="the thread")
+    made = []
+    original = pagecache.gzip.compress
+    monkeypatch.setattr(pagecache.gzip, "compress",
+                        lambda data, **kw: made.append(len(data)) or original(data, **kw))
+    path = f"/soc/res/{op}.html"
+    for _ in range(3):  # a reader's first visit renders; the others come from the cache
+        assert fetch(app.test_client(), path, **GZIP).headers["Content-Encoding"] == "gzip"
+    assert len(made) == 1
+    post("soc", thread=op, body="a new reply")
+    for _ in range(3):
+        assert "a new reply" in plain(fetch(app.test_client(), path, **GZIP))
+    assert len(made) == 2, "compressed again once, for the new version"
+
+
+def test_asking_for_many_missing_pages_keeps_nothing_for_each(app, new_thread):
+    """An attacker's GETs are free behind Tor: a path that names no page leaves no trace
+    in the server's memory (Last-Modified is kept per board, pages only once rendered)."""
+    new_thread("soc", body="the one thread")
+    stranger = app.test_client()
+    for n in range(100, 400):
+        assert stranger.get(f"/soc/res/{n}.html").status_code == 404
+        assert stranger.get(f"/soc/{n}.html").status_code == 404
+    assert len(app.extensions["leftbook_version_seen"]) <= 2
+    assert {key[0] for key in app.extensions[shared.CACHE]._entries} <= {"/soc/"}

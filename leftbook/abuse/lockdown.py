@@ -64,11 +64,6 @@ def mode_in(found: dict[str, str], board: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def lockdown_for(board: str) -> tuple[str | None, str | None]:
-    """(mode, message) in force for posting on `board`: read-only wins over captcha."""
-    return mode_in(settings_in_force(lockdown_keys(board)), board)
-
-
 def lockdowns() -> dict[str, str]:
     """Every lockdown in force, by scope ("site" or a board slug)."""
     rows = Setting.select().where(Setting.key.startswith("lockdown:"), _in_force(clock.now()))

@@ -17,7 +17,7 @@ from leftbook.media.cleaners import CLEANERS, KINDS, detect
 from leftbook.media.image import process_upload
 from leftbook.media.pool import PoolLimits, WorkerPool, shared_pool
 from leftbook.media.probe import mib
-from leftbook.media.result import EXTENSION_TYPES, as_cleaned
+from leftbook.media.result import EXTENSION_TYPES
 from leftbook.media.store import FileStore
 from leftbook.media.thumb import phash_distance
 from leftbook.media.types import (
@@ -66,8 +66,7 @@ def clean_file(data: bytes, limits: Mapping[str, Any], pool: WorkerPool) -> Clea
     kind = detect(data)
     if kind not in limits:
         raise Refusal(_not_taken(kind, tuple(limits)), 415)
-    result = _clean(kind, data, limits[kind], pool)
-    cleaned = as_cleaned(result) if isinstance(result, ProcessedImage) else result
+    cleaned = _clean(kind, data, limits[kind], pool)
     if cleaned.kind not in limits:  # a WebM or MP4 with no picture is audio
         raise Refusal(_not_taken(cleaned.kind, tuple(limits)), 415)
     return cleaned

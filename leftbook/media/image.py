@@ -9,12 +9,12 @@ profile is dropped; PNG, GIF and WebP keep their exact pixels and lose the profi
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 
 from leftbook.media.encode import EXTENSIONS, reencode
 from leftbook.media.probe import MALFORMED, PILLOW_INPUT_ERRORS, check_scans, probe, sniff
+from leftbook.media.result import md5_base64
 from leftbook.media.thumb import THUMB_EXTENSIONS, make_thumbnail, perceptual_hash
 from leftbook.media.types import FileLimits, ProcessedImage
 from leftbook.refusal import Refusal
@@ -47,6 +47,7 @@ def process_upload(data: bytes, limits: FileLimits) -> ProcessedImage:
         checked.image.close()
     width, height = encoded.first_frame.size
     return ProcessedImage(
+        kind="image",
         tim=hashlib.sha256(encoded.data).hexdigest(),
         ext=encoded.ext,
         data=encoded.data,
@@ -57,8 +58,10 @@ def process_upload(data: bytes, limits: FileLimits) -> ProcessedImage:
         tn_w=thumbnail.width,
         tn_h=thumbnail.height,
         fsize=len(encoded.data),
-        md5=_md5(encoded.data),
+        md5=md5_base64(encoded.data),
         phash=perceptual_hash(thumbnail),
+        pages=0,
+        duration=0,
         animated=encoded.animated,
     )
 
@@ -71,8 +74,4 @@ def verified(image: ProcessedImage) -> ProcessedImage:
     if not image.data or not image.thumb or min(image.w, image.h, image.tn_w, image.tn_h) < 1:
         raise ValueError("empty image or thumbnail")
     return dataclasses.replace(image, tim=hashlib.sha256(image.data).hexdigest(),
-                               md5=_md5(image.data), fsize=len(image.data))
-
-
-def _md5(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")  # noqa: S324
+                               md5=md5_base64(image.data), fsize=len(image.data))

@@ -11,7 +11,7 @@ import hashlib
 from PIL import Image, ImageDraw
 
 from leftbook.media.thumb import THUMB_EXTENSIONS, make_thumbnail, perceptual_hash
-from leftbook.media.types import CleanedFile, ProcessedImage
+from leftbook.media.types import CleanedFile
 
 # stored extension -> (kind, the type it is served with, whether browsers show it inline)
 EXTENSION_TYPES: dict[str, tuple[str, str, bool]] = {
@@ -63,13 +63,6 @@ def cleaned(kind: str, ext: str, data: bytes, picture: Image.Image | None, label
         tn_w=thumbnail.width, tn_h=thumbnail.height, fsize=len(data), md5=md5_base64(data),
         phash=perceptual_hash(thumbnail) if picture is not None else "",
         pages=pages, duration=duration)
-
-
-def as_cleaned(image: ProcessedImage) -> CleanedFile:
-    """An image cleaner's result in the shape every kind shares."""
-    fields = {f.name: getattr(image, f.name) for f in dataclasses.fields(CleanedFile)
-              if hasattr(image, f.name)}
-    return CleanedFile(kind="image", pages=0, duration=0, **fields)
 
 
 def verifier(kinds: tuple[str, ...]):

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from leftbook.media.types import CleanedFile, ProcessedImage
+from leftbook.media.types import CleanedFile
 
 SRC_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png|gif|webp|pdf|epub|webm|mp4|ogg|mp3)")
 THUMB_NAME = re.compile(r"[0-9a-f]{64}\.(?:jpg|png)")
@@ -37,7 +37,7 @@ class FileStore:
             raise ValueError(f"not a stored {kind} name: {name!r}")
         return self.root / kind / name
 
-    def store(self, image: ProcessedImage | CleanedFile) -> bool:
+    def store(self, image: CleanedFile) -> bool:
         """Write the file and its thumbnail unless already there; True when something was
         written."""
         wrote = False

@@ -22,28 +22,6 @@ class FileLimits:
 
 
 @dataclass(frozen=True)
-class ProcessedImage:
-    """A re-encoded upload and its thumbnail, ready to store; field names follow 4chan's API."""
-
-    tim: str
-    ext: str
-    data: bytes
-    thumb: bytes
-    thumb_ext: str
-    w: int
-    h: int
-    tn_w: int
-    tn_h: int
-    fsize: int
-    md5: str
-    phash: str
-    animated: bool
-
-    def __repr__(self) -> str:
-        return f"ProcessedImage({self.tim}{self.ext}, {self.w}x{self.h}, {self.fsize} bytes)"
-
-
-@dataclass(frozen=True)
 class PdfLimits:
     """Bounds on the work one PDF may cost."""
 
@@ -83,7 +61,7 @@ class MediaLimits:
 
 @dataclass(frozen=True)
 class CleanedFile:
-    """Any cleaned upload ready to store (an image too, see ``as_cleaned``); `phash` is empty
+    """Any cleaned upload ready to store (an image is a ``ProcessedImage``); `phash` is empty
     when the thumbnail is one of the site's icons, `pages` and `duration` 0 when they do not
     apply (pages of a PDF, sections of an EPUB's reading order; whole seconds)."""
 
@@ -105,3 +83,11 @@ class CleanedFile:
 
     def __repr__(self) -> str:
         return f"CleanedFile({self.kind}: {self.tim}{self.ext}, {self.fsize} bytes)"
+
+
+@dataclass(frozen=True)
+class ProcessedImage(CleanedFile):
+    """A re-encoded picture (kind "image", no pages, no duration) that also says whether
+    it moves; field names follow 4chan's API."""
+
+    animated: bool = False

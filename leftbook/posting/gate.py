@@ -63,11 +63,15 @@ def setting_keys(board: str) -> list[str]:
     return lockdown.lockdown_keys(board) + flood.flood_keys(board)
 
 
+def _settings(board: Board) -> dict[str, str]:
+    """The lockdown and flood settings in force for `board`, in one query."""
+    return lockdown.settings_in_force(setting_keys(board.slug))
+
+
 def form_gate(board: Board, new_thread: bool, pass_cookie: str | None,
               policy: GatePolicy, found: dict[str, str] | None = None) -> FormGate:
     """What the post form shows; `found`: the `setting_keys` in force, when already read."""
-    if found is None:
-        found = lockdown.settings_in_force(setting_keys(board.slug))  # one query
+    found = _settings(board) if found is None else found
     mode, message = lockdown.mode_in(found, board.slug)
     if mode == "readonly":
         return FormGate(closed=message)
@@ -82,11 +86,12 @@ def let_in(board: Board, new_thread: bool, pass_cookie: str | None,
     `answer` is (challenge token, typed answer) from the form; solving it grants a new pass
     (returned even when a later check refuses the post, so the poster keeps it).
     """
-    mode, message = lockdown.lockdown_for(board.slug)
+    found = _settings(board)
+    mode, message = lockdown.mode_in(found, board.slug)
     if mode == "readonly":
         raise Refusal(message or "Posting is closed.", 403)
     pass_id = valid_pass(policy, pass_cookie)
-    if pass_id is not None or not captcha_required(board, new_thread, mode, policy):
+    if pass_id is not None or not captcha_required(board, new_thread, mode, policy, found):
         return Ticket(pass_id)
     if not answer[0]:
         raise Refusal(CAPTCHA_NEEDED, captcha=True)

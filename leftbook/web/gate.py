@@ -7,7 +7,9 @@ from flask import Flask, Response, g, request, session
 
 from leftbook import clock
 from leftbook.abuse import captcha
+from leftbook.boards import Board
 from leftbook.posting import gate
+from leftbook.reading import pages
 from leftbook.web.cookies import PASS_COOKIE, cookie_options
 from leftbook.web.site import boards, gate_policy, secrets
 
@@ -49,10 +51,19 @@ def page_gate() -> PageGate | None:
         return None
     if "posting_gate" not in g:
         shown = gate.form_gate(board, new_thread, request.cookies.get(PASS_COOKIE),
-                               gate_policy())
+                               gate_policy(), g.get("gate_settings"))
         g.posting_gate = PageGate(
             closed=shown.closed, challenge=current_challenge() if shown.needs_captcha else None)
     return g.posting_gate
+
+
+def board_page_version(board: Board) -> tuple[int, ...]:
+    """What a page of `board` is made from (`pages.listing_version`), read in the same
+    round trip as the post form's gate settings, which `page_gate` then uses (the fast
+    path reads them alike)."""
+    version, found = pages.board_state(board.slug, gate.setting_keys(board.slug))
+    g.gate_settings = found
+    return pages.listing_version(board, version)
 
 
 def keep_new_pass(ticket: gate.Ticket) -> None:

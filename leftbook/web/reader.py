@@ -5,14 +5,15 @@ Both live in signed session cookies (HttpOnly, SameSite=Strict), bounded in entr
 bytes; the server stores nothing of either, and Tor Browser forgets both with its session.
 Pages stay the same for everyone: the posts' HTML is the shared cached fragment, and a
 reader's "(You)" marks come from a tiny stylesheet made from the cookie (`you_css`), linked
-under a URL that names its content, so the browser keeps it until the cookie changes.
+under a URL with the cookie's version: random, made anew whenever the list changes, so the
+browser keeps the stylesheet until then, and the page variant the server caches under that
+URL (web/shared.py) says nothing of which posts are whose.
 """
 
-import hashlib
 import re
-from collections.abc import Iterable
+from secrets import token_hex
 
-from flask import Response, request, url_for
+from flask import Response, g, request, url_for
 
 from leftbook.database.models import MAX_POST_NO
 from leftbook.signing import InvalidSignature, sign, unsign
@@ -25,6 +26,7 @@ MAX_OWN_POSTS = 100
 MAX_WATCHED = 50
 MAX_COOKIE = 3000  # bytes of a cookie's value; the oldest entries go first
 SLUG = re.compile(r"[a-z0-9]{1,16}")
+VERSION = re.compile(r"[0-9a-f]{16}")
 
 Ref = tuple[str, int]  # (board, post or thread number)
 
@@ -45,20 +47,37 @@ def _load(name: str, purpose: str) -> list:
     return entries if isinstance(entries, list) else []
 
 
-def _dump(purpose: str, entries: list, limit: int) -> str:
-    """The signed value for `entries` (newest last), dropping the oldest beyond the bounds."""
+def _dump(purpose: str, entries: list, limit: int, head: tuple = ()) -> str:
+    """The signed value for `head` then `entries` (newest last), dropping the oldest
+    entries beyond the bounds."""
     entries = entries[-limit:]
     while True:
-        token = sign(secrets().secret_key, purpose, entries)
+        token = sign(secrets().secret_key, purpose, [*head, *entries])
         if len(token) <= MAX_COOKIE or not entries:
             return token
         entries = entries[1:]
 
 
+def _own() -> tuple[str, list[Ref]]:
+    """(version, posts) of the browser's own-posts cookie, read once a request (the page's
+    key and its stylesheet link both ask); ("", []) when it has none."""
+    if "own_cookie" not in g:
+        entries = _load(OWN_COOKIE, "reader-posts")
+        version = entries[0] if entries and isinstance(entries[0], str) else ""
+        posts = [(b, n) for b, n in (e for e in entries[1:]
+                                     if isinstance(e, list) and len(e) == 2)
+                 if isinstance(b, str) and SLUG.fullmatch(b) and _number(n)]
+        g.own_cookie = (version, posts) if VERSION.fullmatch(version) and posts else ("", [])
+    return g.own_cookie
+
+
 def own_posts() -> list[Ref]:
-    return [(b, n) for b, n in (e for e in _load(OWN_COOKIE, "reader-posts")
-                                if isinstance(e, list) and len(e) == 2)
-            if isinstance(b, str) and SLUG.fullmatch(b) and _number(n)]
+    return _own()[1]
+
+
+def own_version() -> str:
+    """The random version of the own-posts list ("" without one): the stylesheet's name."""
+    return _own()[0]
 
 
 def watched() -> dict[Ref, int]:
@@ -75,7 +94,8 @@ def watched() -> dict[Ref, int]:
 
 def remember_own_post(response: Response, board: str, no: int) -> None:
     posts = [p for p in own_posts() if p != (board, no)] + [(board, no)]
-    value = _dump("reader-posts", [list(p) for p in posts], MAX_OWN_POSTS)
+    value = _dump("reader-posts", [list(p) for p in posts], MAX_OWN_POSTS,
+                  head=(token_hex(8),))
     response.set_cookie(OWN_COOKIE, value, **cookie_options())
 
 
@@ -96,20 +116,10 @@ def note_visit(response: Response, board: str, no: int, replies: int) -> None:
         store_watched(response, threads)
 
 
-def state() -> str:
-    """A digest of what the browser remembers (part of a page's validator)."""
-    cookies = (request.cookies.get(OWN_COOKIE, ""), request.cookies.get(WATCH_COOKIE, ""))
-    return hashlib.sha256("\x1f".join(cookies).encode()).hexdigest()[:16]
-
-
-def posts_digest(posts: Iterable[Ref]) -> str:
-    return hashlib.sha256(repr(sorted(posts)).encode()).hexdigest()[:16]
-
-
 def stylesheet_url() -> str | None:
     """The URL of this reader's "(You)" stylesheet, or None when it has no posts."""
-    posts = own_posts()
-    return url_for("reader.stylesheet", v=posts_digest(posts)) if posts else None
+    version = own_version()
+    return url_for("reader.stylesheet", v=version) if version else None
 
 
 def page_variant() -> tuple[str, ...]:

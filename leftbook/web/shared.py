@@ -154,12 +154,14 @@ def shared_page(board: Board | None, version: object, render: Render, *,
     gate = page_gate()
     key = page_key(current_app.config, current_app.extensions[BUILD], request.path, board,
                    version, gate.closed if gate else None, (*variant, *reader.page_variant()))
+    scope = board.slug if board else scope
+    seen = version_seen_at(f"~{scope or 'site'}" if board is None else scope, version)
     if not share or reader_only():
-        return _private(key, version, render)
+        return _private(key, seen, render)
     etag = key_etag(key)
     cache = current_app.extensions[CACHE]
     page = cache.get(key)
-    last_modified = page.seen if page else version_seen_at(repr(key[:2]), version)
+    last_modified = page.seen if page else seen
     held = held_copy(request.headers.get("If-None-Match"), etag)
     if (held is None and "If-Modified-Since" in request.headers
             and "If-None-Match" not in request.headers and request.if_modified_since
@@ -177,15 +179,15 @@ def shared_page(board: Board | None, version: object, render: Render, *,
             return None
         return CachedPage.of(html, etag, last_modified)
 
-    page = cache.get_or_render(key, board.slug if board else scope, version, make)
+    page = cache.get_or_render(key, scope, version, make)
     if page is None:  # a redirect, or another request's (then answer this one alone)
-        return answered[0] if answered else _private(key, version, render)
+        return answered[0] if answered else _private(key, seen, render)
     return _send(page, etag, None, last_modified)
 
 
-def _private(key: tuple, version: int, render: Render) -> Response:
+def _private(key: tuple, seen: int, render: Render) -> Response:
     """This reader's own copy: never stored or compressed; a message shown once is never
-    revalidated."""
+    revalidated. `seen`: when this version of what it shows was first seen."""
     grant = current_grant() if JANITOR_COOKIE in request.cookies else None
     g.janitor_page = grant is not None
     answered: list[Response] = []
@@ -206,8 +208,7 @@ def _private(key: tuple, version: int, render: Render) -> Response:
     gate = page_gate()
     parts = (*key, generate_csrf() if grant else "", grant.id if grant else "",
              grant.expires if grant else "", *(gate.state if gate else ()))
-    response = conditional(parts, version_seen_at(repr(key[:2]), version), make,
-                           "text/html", cache_control="private, no-cache")
+    response = conditional(parts, seen, make, "text/html", cache_control="private, no-cache")
     return answered[0] if answered else response
 
 

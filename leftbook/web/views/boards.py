@@ -7,7 +7,7 @@ from leftbook.reading import catalogs, pages
 from leftbook.refusal import THREAD_GONE, Refusal
 from leftbook.web import reader
 from leftbook.web.fragments import fragment
-from leftbook.web.gate import page_gate
+from leftbook.web.gate import board_page_version, page_gate
 from leftbook.web.shared import form_token, shared_page
 from leftbook.web.site import boards, get_board
 
@@ -36,7 +36,7 @@ def rules():
 @blueprint.get("/<board>/", defaults={"page": 1})
 def index(board: str, page: int):
     b = get_board(board)
-    version = pages.listing_version(b)
+    version = board_page_version(b)
 
     def render() -> str:
         threads = pages.thread_count(b)
@@ -58,7 +58,7 @@ def index(board: str, page: int):
 def catalog(board: str):
     b = get_board(board)
     order = catalogs.catalog_order(request.args.get("sort"), request.args.get("q"))
-    version = pages.listing_version(b)
+    version = board_page_version(b)
 
     def threads() -> dict:
         return {"board": b, "views": catalogs.arrange(pages.catalog(b), order),
@@ -81,7 +81,7 @@ def catalog(board: str):
 @blueprint.get("/<board>/res/<number:no>.html")
 def thread(board: str, no: int):
     b = get_board(board)
-    version = pages.listing_version(b)
+    version = board_page_version(b)
     watching = (b.slug, no) in reader.watched()
 
     def render():
